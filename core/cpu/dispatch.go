@@ -1,27 +1,85 @@
 package cpu
 
-import "runtime"
+import "fmt"
 
-// The fast float32 entry points. They dispatch to the best kernel for this CPU
-// (see KernelName) and split large products across Threads() goroutines.
+// The fast float32 entry points. They dispatch to the kernel set in use (see
+// KernelName) and split large products across Threads() goroutines.
 
 // MatMulNT computes c (M,N) (+)= a (M,K) * b(N,K)^T.
 func MatMulNT(c, a, b []float32, m, n, k int, accumulate bool) {
-	MatMulNTRef(c, a, b, m, n, k, accumulate)
+	checkLens("MatMulNT", c, a, b, m, n, k)
+	matmul(c, matrix{a, k, 1}, matrix{b, 1, k}, m, n, k, accumulate)
 }
 
 // MatMulNN computes c (M,N) (+)= a (M,K) * b (K,N).
 func MatMulNN(c, a, b []float32, m, n, k int, accumulate bool) {
-	MatMulNNRef(c, a, b, m, n, k, accumulate)
+	checkLens("MatMulNN", c, a, b, m, n, k)
+	matmul(c, matrix{a, k, 1}, matrix{b, n, 1}, m, n, k, accumulate)
 }
 
 // MatMulTN computes c (M,N) (+)= a(K,M)^T * b (K,N).
 func MatMulTN(c, a, b []float32, m, n, k int, accumulate bool) {
-	MatMulTNRef(c, a, b, m, n, k, accumulate)
+	checkLens("MatMulTN", c, a, b, m, n, k)
+	matmul(c, matrix{a, 1, m}, matrix{b, n, 1}, m, n, k, accumulate)
 }
 
-// KernelName says which microkernels this process uses.
-func KernelName() string { return "go" }
+// checkLens panics on buffers too short for the shapes: the assembly
+// kernels do not check bounds themselves.
+func checkLens(op string, c, a, b []float32, m, n, k int) {
+	if m < 0 || n < 0 || k < 0 || len(c) < m*n || len(a) < m*k || len(b) < k*n {
+		panic(fmt.Sprintf("cpu.%s: m=%d n=%d k=%d need len(c)>=%d len(a)>=%d len(b)>=%d, have %d %d %d",
+			op, m, n, k, m*n, m*k, k*n, len(c), len(a), len(b)))
+	}
+}
 
-// Threads is the number of goroutines the kernels split work across.
-func Threads() int { return runtime.GOMAXPROCS(0) }
+// minPartFlops is the least work (2mnk) worth a part of its own: below it,
+// waking a worker costs more than the worker saves.
+const minPartFlops = 1 << 21
+
+// matmul splits c into row bands (or column bands, when c is wider than
+// tall) of whole tiles, one per thread, and runs them in parallel. Each part
+// packs its own operands; the duplicated packing of the shared operand costs
+// O(1/band) of the work and saves all synchronisation inside the product.
+func matmul(c []float32, a, b matrix, m, n, k int, accumulate bool) {
+	ks := active.Load()
+	parts := min(Threads(), max(1, 2*m*n*k/minPartFlops))
+	if m >= n {
+		parts = min(parts, (m+ks.mr-1)/ks.mr)
+	} else {
+		parts = min(parts, (n+ks.nr-1)/ks.nr)
+	}
+	if parts <= 1 {
+		ws := getWorkspace()
+		ws.gemm(ks, c, n, a, b, m, n, k, accumulate)
+		putWorkspace(ws)
+		return
+	}
+	bt := getBatch(parts)
+	if m >= n {
+		tiles := (m + ks.mr - 1) / ks.mr
+		for i := range bt.parts {
+			lo := min(m, tiles*i/parts*ks.mr)
+			hi := min(m, tiles*(i+1)/parts*ks.mr)
+			bt.parts[i] = part{ks: ks, c: c[lo*n:], ldc: n, a: matrix{a.data[lo*a.rs:], a.rs, a.cs}, b: b,
+				m: hi - lo, n: n, k: k, accumulate: accumulate, done: &bt.wg}
+		}
+	} else {
+		tiles := (n + ks.nr - 1) / ks.nr
+		for i := range bt.parts {
+			lo := min(n, tiles*i/parts*ks.nr)
+			hi := min(n, tiles*(i+1)/parts*ks.nr)
+			bt.parts[i] = part{ks: ks, c: c[lo:], ldc: n, a: a, b: matrix{b.data[lo*b.cs:], b.rs, b.cs},
+				m: m, n: hi - lo, k: k, accumulate: accumulate, done: &bt.wg}
+		}
+	}
+	bt.wg.Add(parts - 1)
+	for i := 1; i < parts; i++ {
+		workCh <- &bt.parts[i]
+	}
+	p := &bt.parts[0]
+	ws := getWorkspace()
+	ws.gemm(p.ks, p.c, p.ldc, p.a, p.b, p.m, p.n, p.k, p.accumulate)
+	putWorkspace(ws)
+	bt.wg.Wait()
+	putBatch(bt)
+}

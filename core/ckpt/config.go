@@ -1,0 +1,130 @@
+// Package ckpt reads and writes checkpoints: a folder holding config.json
+// (the architecture, the diffusion process settings, the training step, the
+// storage dtype and the sha256 of the weights) and model.safetensors (the
+// parameters under the reference implementation's state-dict names and
+// PyTorch [out, in] shapes, so that published checkpoints convert one to one).
+//
+// Saving never leaves a user with a broken checkpoint: both files are written
+// under temporary names and renamed into place, the weights first and the
+// config last, and the config carries the weights' checksum, so a config can
+// never silently describe weights other than its own. Loading checks
+// everything a damaged or mismatched folder could get wrong and reports the
+// first problem by the name of the field, tensor or byte range at fault.
+package ckpt
+
+import (
+	"encoding/hex"
+	"fmt"
+	"math"
+
+	"github.com/rdlm-go/rdlm/core/model"
+	"github.com/rdlm-go/rdlm/core/schedule"
+	"github.com/rdlm-go/rdlm/core/text"
+)
+
+// FormatVersion is the layout of config.json written by this package.
+const FormatVersion = 1
+
+// The files of a checkpoint folder.
+const (
+	ConfigFile  = "config.json"
+	WeightsFile = "model.safetensors"
+)
+
+// Storage dtypes of the weights file. BF16 is read (converted checkpoints)
+// but not written.
+const (
+	DTypeF32  = "f32"
+	DTypeF16  = "f16"
+	DTypeBF16 = "bf16"
+)
+
+// The two formulas for the spread rho of the x_t tables (rdlm-math.md
+// section 4): the reference's, needed to reproduce published numbers, and
+// the exact one, the default for new models.
+const (
+	RhoReference = "reference"
+	RhoExact     = "exact"
+)
+
+// Process holds the settings of the diffusion that a model was trained
+// with. Sampling and evaluation must take them from here, never from
+// defaults (rdlm-math.md section 11).
+type Process struct {
+	Vocab       string  `json:"vocab"`        // vocabulary name, e.g. "text8"
+	StepThr     float64 `json:"step_thr"`     // t below it starts at the uniform point; 0 = pure masked
+	RhoFormula  string  `json:"rho_formula"`  // RhoReference or RhoExact
+	RhoScale    float64 `json:"rho_scale"`    // multiplies rho after the root search
+	Schedule    string  `json:"schedule"`     // geometric | linear | cosine
+	Beta0       float64 `json:"beta0"`        // beta at t = 0
+	Beta1       float64 `json:"beta1"`        // beta at t = 1
+	SampleSteps int     `json:"sample_steps"` // default number of sampling steps
+}
+
+// DefaultProcess is the published text8 setting with the exact rho formula,
+// the default for new models.
+func DefaultProcess() Process {
+	return Process{
+		Vocab: "text8", StepThr: 0.35, RhoFormula: RhoExact, RhoScale: 1,
+		Schedule: "geometric", Beta0: schedule.DefaultBeta0, Beta1: schedule.DefaultBeta1, SampleSteps: 256,
+	}
+}
+
+// Validate reports the first setting out of range, by its JSON name.
+func (p Process) Validate() error {
+	switch {
+	case p.Vocab == "":
+		return fmt.Errorf("process.vocab is empty")
+	case !(p.StepThr >= 0 && p.StepThr < 1):
+		return fmt.Errorf("process.step_thr must lie in [0, 1), got %g", p.StepThr)
+	case p.RhoFormula != RhoReference && p.RhoFormula != RhoExact:
+		return fmt.Errorf("process.rho_formula must be %q or %q, got %q", RhoReference, RhoExact, p.RhoFormula)
+	case !(p.RhoScale > 0) || math.IsInf(p.RhoScale, 0):
+		return fmt.Errorf("process.rho_scale must be finite and > 0, got %g", p.RhoScale)
+	case p.SampleSteps < 1:
+		return fmt.Errorf("process.sample_steps must be >= 1, got %d", p.SampleSteps)
+	}
+	if _, err := schedule.ByName(p.Schedule, p.Beta0, p.Beta1); err != nil {
+		return fmt.Errorf("process.schedule/beta0/beta1: %v", err)
+	}
+	return nil
+}
+
+// Config is the content of config.json.
+type Config struct {
+	Format        int          `json:"format"`
+	Model         model.Config `json:"model"`
+	Process       Process      `json:"process"`
+	Step          int64        `json:"step"`           // training steps taken
+	DType         string       `json:"dtype"`          // storage dtype of the weights
+	WeightsSHA256 string       `json:"weights_sha256"` // of model.safetensors, lowercase hex
+}
+
+// Validate checks every field except the checksum's agreement with the
+// weights, which needs the file.
+func (c Config) Validate() error {
+	if c.Format != FormatVersion {
+		return fmt.Errorf("format %d is not supported (this build reads format %d)", c.Format, FormatVersion)
+	}
+	if err := c.Model.Validate(); err != nil {
+		return err // already names the model field
+	}
+	if err := c.Process.Validate(); err != nil {
+		return err
+	}
+	if c.Process.Vocab == "text8" && c.Model.Vocab != text.Text8().Size() {
+		return fmt.Errorf("model.vocab is %d but process.vocab %q has %d tokens", c.Model.Vocab, c.Process.Vocab, text.Text8().Size())
+	}
+	if c.Step < 0 {
+		return fmt.Errorf("step must be >= 0, got %d", c.Step)
+	}
+	switch c.DType {
+	case DTypeF32, DTypeF16, DTypeBF16:
+	default:
+		return fmt.Errorf("dtype must be %q, %q or %q, got %q", DTypeF32, DTypeF16, DTypeBF16, c.DType)
+	}
+	if b, err := hex.DecodeString(c.WeightsSHA256); err != nil || len(b) != 32 {
+		return fmt.Errorf("weights_sha256 must be 64 hex digits, got %q", c.WeightsSHA256)
+	}
+	return nil
+}

@@ -1,0 +1,99 @@
+package cpu
+
+// Cache blocking of the packed sgemm (the classic five loops around a
+// microkernel): a kc x nr micro-panel of B stays in L1 while the mc x kc
+// block of A streams from L2; B's kc x nc block lives in L3. The sizes are
+// multiples of every kernel's mr and nr.
+const (
+	blockK = 256
+	blockM = 144
+	blockN = 4096
+)
+
+// workspace holds one goroutine's packing buffers. They are allocated once
+// and reused: on this project's machines a first touch costs more than the
+// packing itself.
+type workspace struct {
+	a    []float32 // packed A block, blockM x blockK
+	b    []float32 // packed B block, up to blockK x blockN
+	tile []float32 // an edge tile computed in full before the valid part is merged
+}
+
+// grow makes sure the B buffer holds n floats; it allocates only when a
+// larger product than any before arrives.
+func (ws *workspace) grow(n int) {
+	if ws.a == nil {
+		ws.a = make([]float32, blockM*blockK)
+		ws.tile = make([]float32, maxTile)
+	}
+	if len(ws.b) < n {
+		ws.b = make([]float32, n)
+	}
+}
+
+// maxTile is the largest mr*nr of any kernel set (AVX-512: 12 x 32).
+const maxTile = 12 * 32
+
+// gemm computes c (m, n, row stride ldc) (+)= a (m, k) b (k, n) with the
+// kernel set ks, on the calling goroutine.
+func (ws *workspace) gemm(ks *kernelSet, c []float32, ldc int, a, b matrix, m, n, k int, accumulate bool) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 {
+		if !accumulate {
+			for i := 0; i < m; i++ {
+				clear(c[i*ldc : i*ldc+n])
+			}
+		}
+		return
+	}
+	mr, nr := ks.mr, ks.nr
+	ncMax := min(blockN, roundUp(n, nr))
+	ws.grow(min(blockK, k) * ncMax)
+	for jc := 0; jc < n; jc += blockN {
+		nb := min(blockN, n-jc)
+		for pc := 0; pc < k; pc += blockK {
+			kb := min(blockK, k-pc)
+			acc := accumulate || pc > 0
+			packB(ws.b, b, pc, jc, kb, nb, nr)
+			for ic := 0; ic < m; ic += blockM {
+				mb := min(blockM, m-ic)
+				packA(ws.a, a, ic, pc, mb, kb, mr)
+				for jr := 0; jr < nb; jr += nr {
+					cols := min(nr, nb-jr)
+					bp := ws.b[jr*kb : jr*kb+nr*kb]
+					for ir := 0; ir < mb; ir += mr {
+						rows := min(mr, mb-ir)
+						ap := ws.a[ir*kb : ir*kb+mr*kb]
+						ct := c[(ic+ir)*ldc+jc+jr:]
+						if rows == mr && cols == nr {
+							ks.micro(kb, ap, bp, ct, ldc, acc)
+							continue
+						}
+						t := ws.tile[:mr*nr]
+						ks.micro(kb, ap, bp, t, nr, false)
+						mergeTile(ct, ldc, t, nr, rows, cols, acc)
+					}
+				}
+			}
+		}
+	}
+}
+
+// mergeTile writes (or adds) the valid rows x cols corner of an edge tile.
+func mergeTile(c []float32, ldc int, t []float32, nr, rows, cols int, accumulate bool) {
+	for r := 0; r < rows; r++ {
+		dst := c[r*ldc : r*ldc+cols]
+		src := t[r*nr : r*nr+cols]
+		if accumulate {
+			for j, v := range src {
+				dst[j] += v
+			}
+		} else {
+			copy(dst, src)
+		}
+	}
+}
+
+func roundUp(x, m int) int { return (x + m - 1) / m * m }

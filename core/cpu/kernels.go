@@ -1,0 +1,74 @@
+package cpu
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+)
+
+// kernelSet is one implementation of the hot loops: the sgemm microkernel
+// with its tile shape, and the vector primitives. The packing and blocking
+// code is shared; only these differ between "go", "avx2" and "avx512".
+type kernelSet struct {
+	name   string
+	mr, nr int // microkernel tile: mr rows of A times nr columns of B
+
+	// micro computes the mr x nr tile c (row stride ldc) (+)= a b over kc
+	// steps, from an A micro-panel (kc groups of mr) and a B micro-panel
+	// (kc groups of nr). Both panels are zero-padded to full tiles.
+	micro func(kc int, a, b, c []float32, ldc int, accumulate bool)
+
+	dot  func(x, y []float32) float32
+	axpy func(alpha float32, x, y []float32)
+}
+
+// kernelSets lists the implementations this CPU can run, slowest first; the
+// last is the default. The amd64 build appends its assembly sets in init.
+var kernelSets = []*kernelSet{goKernels}
+
+var goKernels = &kernelSet{name: "go", mr: goMR, nr: goNR, micro: microGo, dot: dotGo, axpy: axpyGo}
+
+// active is the kernel set in use. It is switched only by SetKernels (and the
+// RDLM_KERNELS variable at start-up), never while products are running.
+var active atomic.Pointer[kernelSet]
+
+// kernelsEnv names the environment variable that forces a kernel set.
+const kernelsEnv = "RDLM_KERNELS"
+
+func init() {
+	registerArchKernels()
+	active.Store(kernelSets[len(kernelSets)-1])
+	if want := strings.TrimSpace(os.Getenv(kernelsEnv)); want != "" {
+		if _, err := SetKernels(want); err != nil {
+			// A forced path this CPU cannot run is a configuration error the
+			// user must see; running silently on another path would make every
+			// benchmark and comparison lie.
+			panic("cpu: " + kernelsEnv + ": " + err.Error())
+		}
+	}
+}
+
+// KernelName says which microkernels this process uses: "avx512", "avx2" or "go".
+func KernelName() string { return active.Load().name }
+
+// AvailableKernels lists the kernel sets this CPU can run, slowest first.
+func AvailableKernels() []string {
+	names := make([]string, len(kernelSets))
+	for i, k := range kernelSets {
+		names[i] = k.name
+	}
+	return names
+}
+
+// SetKernels switches to the named kernel set ("go", "avx2", "avx512") and
+// returns the previous name, so tests and benchmarks can compare paths. It
+// must not be called while products are running in other goroutines.
+func SetKernels(name string) (previous string, err error) {
+	for _, k := range kernelSets {
+		if k.name == name {
+			return active.Swap(k).name, nil
+		}
+	}
+	return KernelName(), fmt.Errorf("kernels %q not available on this CPU (have %s)", name, strings.Join(AvailableKernels(), ", "))
+}

@@ -1,0 +1,6 @@
+//go:build !amd64
+
+package cpu
+
+// Other architectures (and js/wasm) run the portable Go kernels only.
+func registerArchKernels() {}

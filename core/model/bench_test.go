@@ -1,0 +1,72 @@
+package model
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestBlockBenchRunsWithoutAllocating(t *testing.T) {
+	b, err := NewBlockBench(2, 16, 32, 4)
+	require.NoError(t, err)
+	b.Run()
+	require.NotZero(t, sumSquares(b.g.Blocks[0].QKV))
+	require.Zero(t, testing.AllocsPerRun(3, b.Run))
+	_, err = NewBlockBench(2, 16, 30, 4)
+	require.ErrorContains(t, err, "not divisible")
+}
+
+// BenchmarkBlock is one pre-LN block forward+backward at batch 32, length
+// 256, hidden 256, 4 heads.
+func BenchmarkBlock(b *testing.B) {
+	bb, err := NewBlockBench(32, 256, 256, 4)
+	require.NoError(b, err)
+	bb.Run()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		bb.Run()
+	}
+	b.ReportMetric(bb.Flops()*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// BenchmarkText8Forward is one inference forward of the text8 model, batch 1.
+func BenchmarkText8Forward(b *testing.B) {
+	c, _ := Preset("text8")
+	p := NewParams[float32](c)
+	p.Init(1, false)
+	inf, err := NewInference(p, 1, c.Length)
+	require.NoError(b, err)
+	xs, ts, _ := randomInputs(c, 1, 2)
+	x, tt := toF32(xs), toF32(ts)
+	logits := make([]float32, len(x))
+	require.NoError(b, inf.Forward(logits, x, tt))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_ = inf.Forward(logits, x, tt)
+	}
+}
+
+// BenchmarkSmallTrainStep is a forward, loss and backward of the small
+// preset at batch 16.
+func BenchmarkSmallTrainStep(b *testing.B) {
+	c, _ := Preset("small")
+	p := NewParams[float32](c)
+	p.Init(1, true)
+	const batch = 16
+	net, err := NewNet(p, batch, c.Length)
+	require.NoError(b, err)
+	xs, ts, tg := randomInputs(c, batch, 2)
+	x, tt := toF32(xs), toF32(ts)
+	g := NewParams[float32](c)
+	loss := make([]float32, batch)
+	step := func() {
+		_, _ = net.Forward(x, tt)
+		_, _ = net.Loss(tg, nil, loss)
+		_ = net.Backward(g)
+	}
+	step()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		step()
+	}
+}

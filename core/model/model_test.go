@@ -1,0 +1,249 @@
+package model
+
+import (
+	"math"
+	"testing"
+
+	"github.com/rdlm-go/rdlm/core/rng"
+	"github.com/stretchr/testify/require"
+)
+
+func TestPresets(t *testing.T) {
+	text8, err := Preset("text8")
+	require.NoError(t, err)
+	require.Equal(t, 92422939, text8.NumParams()) // rdlm-math.md section 5
+	for _, name := range PresetNames() {
+		c, err := Preset(name)
+		require.NoError(t, err)
+		require.NoError(t, c.Validate(), name)
+	}
+	_, err = Preset("huge")
+	require.ErrorContains(t, err, `unknown preset "huge"`)
+}
+
+func TestValidateNamesTheProblem(t *testing.T) {
+	base, _ := Preset("tiny")
+	bad := base
+	bad.Heads = 3
+	require.ErrorContains(t, bad.Validate(), "hidden 64 is not divisible by heads 3")
+	bad = base
+	bad.Hidden, bad.Heads = 12, 4 // head dim 3
+	require.ErrorContains(t, bad.Validate(), "head dim 3")
+	bad = base
+	bad.Vocab = 0
+	require.ErrorContains(t, bad.Validate(), "vocab = 0")
+}
+
+func TestViewsCoverFlat(t *testing.T) {
+	c, _ := Preset("tiny")
+	p := NewParams[float32](c)
+	for i := range p.Flat {
+		p.Flat[i] = float32(i)
+	}
+	off := 0
+	for _, s := range c.Specs() {
+		v := p.View(s.Name)
+		require.Len(t, v, s.Numel(), s.Name)
+		require.Equal(t, float32(off), v[0], "%s starts at %d", s.Name, off)
+		off += s.Numel()
+	}
+	require.Equal(t, len(p.Flat), off)
+	require.Nil(t, p.View("blocks.9.norm1.weight"))
+	require.Equal(t, p.View("blocks.1.mlp.2.bias"), p.Blocks[1].MLP2B)
+}
+
+// micro is a configuration small enough to check every parameter's
+// gradient by finite differences.
+var micro = Config{Vocab: 5, Length: 6, Hidden: 8, Heads: 2, Blocks: 2, Cond: 6}
+
+// randomInputs returns points x (b, L, K) on the sphere's positive part,
+// times t (b) and targets (b, L).
+func randomInputs(c Config, b int, seed uint64) ([]float64, []float64, []int32) {
+	st := rng.NewStream(seed, 0)
+	x := make([]float64, b*c.Length*c.Vocab)
+	for r := 0; r < b*c.Length; r++ {
+		row := x[r*c.Vocab : (r+1)*c.Vocab]
+		n := 0.0
+		for i := range row {
+			row[i] = st.Float64()
+			n += row[i] * row[i]
+		}
+		for i := range row {
+			row[i] /= math.Sqrt(n + 0.3) // leave room for the dropped mask coordinate
+		}
+	}
+	t := make([]float64, b)
+	for i := range t {
+		t[i] = st.Float64()
+	}
+	tg := make([]int32, b*c.Length)
+	for i := range tg {
+		tg[i] = int32(st.Uint32() % uint32(c.Vocab))
+	}
+	return x, t, tg
+}
+
+func TestWholeModelGradientMatchesFiniteDifferences(t *testing.T) {
+	const b = 2
+	p := NewParams[float64](micro)
+	p.Init(7, false)
+	x, tt, tg := randomInputs(micro, b, 3)
+	net, err := NewNet(p, b, micro.Length)
+	require.NoError(t, err)
+	w := []float64{0.7, 1.3}
+	loss := func() float64 {
+		_, err := net.Forward(x, tt)
+		require.NoError(t, err)
+		l, err := net.Loss(tg, w, make([]float64, b))
+		require.NoError(t, err)
+		return l
+	}
+	loss()
+	g := NewParams[float64](micro)
+	require.NoError(t, net.Backward(g))
+
+	const h = 1e-5
+	worst := 0.0
+	for _, s := range micro.Specs() {
+		v, gv := p.View(s.Name), g.View(s.Name)
+		var num2, diff2 float64
+		for i := range v {
+			old := v[i]
+			v[i] = old + h
+			up := loss()
+			v[i] = old - h
+			down := loss()
+			v[i] = old
+			n := (up - down) / (2 * h)
+			num2 += n * n
+			diff2 += (n - gv[i]) * (n - gv[i])
+		}
+		require.Greater(t, num2, 0.0, "%s: zero gradient, the check would prove nothing", s.Name)
+		rel := math.Sqrt(diff2 / num2)
+		require.Less(t, rel, 1e-7, "%s: analytic vs finite-difference gradient", s.Name)
+		worst = math.Max(worst, rel)
+	}
+	t.Logf("worst norm-relative error over %d tensors: %.2e", len(micro.Specs()), worst)
+}
+
+func TestZeroInitBlocksAreIdentityAndLogitsZero(t *testing.T) {
+	c, _ := Preset("tiny")
+	p := NewParams[float32](c)
+	p.Init(1, true)
+	xs, ts, tg := randomInputs(c, 2, 5)
+	x, tt := toF32(xs), toF32(ts)
+	net, err := NewNet(p, 2, c.Length)
+	require.NoError(t, err)
+	logits, err := net.Forward(x, tt)
+	require.NoError(t, err)
+	for i := 0; i < c.Blocks; i++ {
+		require.Equal(t, net.hs[i], net.hs[i+1], "block %d changed its input", i)
+	}
+	for _, v := range logits {
+		require.Zero(t, v)
+	}
+	loss := make([]float32, 2)
+	_, err = net.Loss(tg, nil, loss)
+	require.NoError(t, err)
+	for _, l := range loss {
+		require.InDelta(t, float64(c.Length)*math.Log(float64(c.Vocab)), float64(l), 1e-4)
+	}
+	// Training can still start: the output layer's gradient is non-zero.
+	g := NewParams[float32](c)
+	require.NoError(t, net.Backward(g))
+	require.NotZero(t, sumSquares(g.OutW))
+}
+
+func toF32(v []float64) []float32 {
+	o := make([]float32, len(v))
+	for i, x := range v {
+		o[i] = float32(x)
+	}
+	return o
+}
+
+func sumSquares(v []float32) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	return s
+}
+
+func TestInferenceMatchesTrainingForwardAndPartialBatches(t *testing.T) {
+	c, _ := Preset("tiny")
+	p := NewParams[float32](c)
+	p.Init(2, false)
+	xs, ts, _ := randomInputs(c, 3, 9)
+	x, tt := toF32(xs), toF32(ts)
+	net, err := NewNet(p, 3, c.Length)
+	require.NoError(t, err)
+	want, err := net.Forward(x, tt)
+	require.NoError(t, err)
+	want = append([]float32(nil), want...)
+
+	inf, err := NewInference(p, 4, c.Length) // larger capacity than used
+	require.NoError(t, err)
+	got := make([]float32, len(want))
+	require.NoError(t, inf.Forward(got, x, tt))
+	require.InDeltaSlice(t, want, got, 1e-5)
+
+	// Sequence 1 alone gives the same logits as inside the batch.
+	n := c.Length * c.Vocab
+	one := make([]float32, n)
+	require.NoError(t, inf.Forward(one, x[n:2*n], tt[1:2]))
+	require.InDeltaSlice(t, want[n:2*n], one, 1e-5)
+
+	require.ErrorContains(t, inf.Forward(got, x[:n], tt), "x has")
+	_, err = net.Forward(x, make([]float32, 4))
+	require.ErrorContains(t, err, "batch of 4 times")
+	_, err = net.Loss([]int32{99}, nil, nil)
+	require.ErrorContains(t, err, "targets")
+}
+
+func TestLossRejectsOutOfRangeTargets(t *testing.T) {
+	c, _ := Preset("tiny")
+	p := NewParams[float32](c)
+	net, err := NewNet(p, 1, c.Length)
+	require.NoError(t, err)
+	require.ErrorContains(t, net.Backward(NewParams[float32](c)), "before Loss")
+	xs, ts, tg := randomInputs(c, 1, 1)
+	_, err = net.Forward(toF32(xs), toF32(ts))
+	require.NoError(t, err)
+	tg[5] = 27
+	_, err = net.Loss(tg, nil, make([]float32, 1))
+	require.ErrorContains(t, err, "target 27 at sequence 0 position 5 is outside [0, 27)")
+}
+
+func TestTrainingStepAllocatesNothing(t *testing.T) {
+	c, _ := Preset("tiny")
+	p := NewParams[float32](c)
+	p.Init(3, false)
+	xs, ts, tg := randomInputs(c, 2, 4)
+	x, tt := toF32(xs), toF32(ts)
+	net, err := NewNet(p, 2, c.Length)
+	require.NoError(t, err)
+	g := NewParams[float32](c)
+	loss := make([]float32, 2)
+	allocs := testing.AllocsPerRun(5, func() {
+		_, _ = net.Forward(x, tt)
+		_, _ = net.Loss(tg, nil, loss)
+		_ = net.Backward(g)
+	})
+	require.Zero(t, allocs)
+}
+
+func TestText8InferenceAllocatesNothing(t *testing.T) {
+	c, _ := Preset("text8")
+	p := NewParams[float32](c)
+	p.Init(1, false)
+	inf, err := NewInference(p, 1, c.Length)
+	require.NoError(t, err)
+	xs, ts, _ := randomInputs(c, 1, 2)
+	x, tt := toF32(xs), toF32(ts)
+	logits := make([]float32, len(x))
+	allocs := testing.AllocsPerRun(1, func() { _ = inf.Forward(logits, x, tt) })
+	require.Zero(t, allocs)
+	require.False(t, math.IsNaN(float64(logits[0])))
+	require.NotZero(t, sumSquares(logits))
+}
