@@ -1,6 +1,7 @@
 package model
 
 import (
+	"github.com/rdlm-go/rdlm/core/cpu"
 	"github.com/rdlm-go/rdlm/core/rng"
 )
 
@@ -48,7 +49,7 @@ func NewBlockBench(batch, length, hidden, heads int) (*BlockBench, error) {
 	return b, nil
 }
 
-func newChecked[T float32 | float64](cfg Config, batch, length int) (*Params[T], error) {
+func newChecked[T cpu.Float](cfg Config, batch, length int) (*Params[T], error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -70,7 +71,7 @@ func (b *BlockBench) Run() {
 func (b *BlockBench) Flops() float64 {
 	N, D, L := float64(b.Batch*b.Length), float64(b.Hidden), float64(b.Length)
 	linear := 2 * N * (3*D*D + D*D + 2*MLPRatio*D*D) // qkv, out, mlp.0, mlp.2
-	attn := 2 * 2 * N * L * D                         // q k^T and p v over all heads
+	attn := 2 * 2 * N * L * D                        // q k^T and p v over all heads
 	mod := 2 * float64(b.Batch) * BenchCond * 6 * D
 	return 3 * (linear + attn + mod) // backward does two products per forward one
 }

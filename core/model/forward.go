@@ -1,9 +1,6 @@
 package model
 
-import (
-	"github.com/rdlm-go/rdlm/core/cpu"
-	"github.com/rdlm-go/rdlm/core/nn"
-)
+import "github.com/rdlm-go/rdlm/core/nn"
 
 // timeForward computes the conditioning vector c = SiLU(L2(SiLU(L1(emb(t))))).
 //
@@ -83,13 +80,5 @@ func (e *engine[T]) reducePartials(dnorm []T, stride int, withMod bool) {
 			dmod[j] += v
 		}
 		clear(pm)
-	}
-}
-
-// addInto is dst += src.
-func addInto[T cpu.Float](dst, src []T) {
-	dst = dst[:len(src)]
-	for i, v := range src {
-		dst[i] += v
 	}
 }

@@ -12,6 +12,8 @@ func TestPresets(t *testing.T) {
 	text8, err := Preset("text8")
 	require.NoError(t, err)
 	require.Equal(t, 92422939, text8.NumParams()) // rdlm-math.md section 5
+	small, _ := Preset("small")
+	require.Equal(t, 1275931, small.NumParams()) // counted by hand from the shapes
 	for _, name := range PresetNames() {
 		c, err := Preset(name)
 		require.NoError(t, err)
@@ -246,4 +248,25 @@ func TestText8InferenceAllocatesNothing(t *testing.T) {
 	require.Zero(t, allocs)
 	require.False(t, math.IsNaN(float64(logits[0])))
 	require.NotZero(t, sumSquares(logits))
+}
+
+func TestGradientsDoNotDependOnBatchCapacity(t *testing.T) {
+	c, _ := Preset("tiny")
+	p := NewParams[float32](c)
+	p.Init(4, false)
+	xs, ts, tg := randomInputs(c, 2, 6)
+	x, tt := toF32(xs), toF32(ts)
+	grad := func(capacity int) []float32 {
+		net, err := NewNet(p, capacity, c.Length)
+		require.NoError(t, err)
+		_, err = net.Forward(x, tt)
+		require.NoError(t, err)
+		_, err = net.Loss(tg, []float32{0.5, 0.5}, make([]float32, 2))
+		require.NoError(t, err)
+		g := NewParams[float32](c)
+		require.NoError(t, net.Backward(g))
+		return g.Flat
+	}
+	// Same batch, same row chunks: the same arithmetic, bit for bit.
+	require.Equal(t, grad(2), grad(5))
 }

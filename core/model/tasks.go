@@ -26,14 +26,14 @@ const (
 // sequence u/S, so each unit has one modulation vector. Per-sequence and
 // weight gradients go to per-worker partial sums, reduced by the caller.
 type rowTask[T cpu.Float] struct {
-	e                *engine[T]
-	phase            rowPhase
-	p                *BlockParams[T]
-	a                *blockActs[T]
-	f                *finalActs[T]
-	finalNorm        []T // (D) final layer norm weight
-	hIn, hMid, hOut  []T // (N, D) residual stream around the block
-	modStride        int // 6D for a block, 2D for the output layer
+	e               *engine[T]
+	phase           rowPhase
+	p               *BlockParams[T]
+	a               *blockActs[T]
+	f               *finalActs[T]
+	finalNorm       []T // (D) final layer norm weight
+	hIn, hMid, hOut []T // (N, D) residual stream around the block
+	modStride       int // 6D for a block, 2D for the output layer
 }
 
 func (e *engine[T]) runRows(ph rowPhase) {
