@@ -1,0 +1,307 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/rdlm-go/rdlm/core/atomicfile"
+	"github.com/rdlm-go/rdlm/core/ckpt"
+	"github.com/rdlm-go/rdlm/core/model"
+	"github.com/rdlm-go/rdlm/core/process"
+	"github.com/rdlm-go/rdlm/core/sampler"
+	"github.com/rdlm-go/rdlm/core/schedule"
+	"github.com/rdlm-go/rdlm/core/text"
+)
+
+func init() {
+	register(&command{
+		name:    "sample",
+		summary: "generate text with a model: the geodesic random walk on the sphere",
+		usage:   "--model DIR [--steps S] [--length L] [--n N] [--seed S] [--batch B] [--prompt TEXT | --template TEXT] [--raw] [--trace FILE] [--json]",
+		run:     runSample,
+	})
+}
+
+// defaultSampleBatch caps the sequences per network call: enough to keep
+// the matrix kernels busy, small enough for the text8 model's activations.
+const defaultSampleBatch = 8
+
+type sampleFlags struct {
+	model, prompt, template, trace string
+	steps, length, n, batch        int
+	seed                           uint64
+	raw, asJSON                    bool
+	set                            map[string]bool // flags given on the command line
+}
+
+func runSample(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	var f sampleFlags
+	fs.StringVar(&f.model, "model", "", "checkpoint folder (required: no model is built in yet)")
+	fs.IntVar(&f.steps, "steps", 0, "walk steps (default: the model's sample_steps)")
+	fs.IntVar(&f.length, "length", 0, "characters per sample (default: the model's length, or the template's)")
+	fs.IntVar(&f.n, "n", 1, "number of samples")
+	fs.Uint64Var(&f.seed, "seed", 0, "seed: the same seed gives the same samples, whatever --batch")
+	fs.IntVar(&f.batch, "batch", 0, fmt.Sprintf("samples per network call (default min(N, %d)); does not change the text", defaultSampleBatch))
+	fs.StringVar(&f.prompt, "prompt", "", "text every sample starts with, held fixed")
+	fs.StringVar(&f.template, "template", "", "text with '_' for each character to generate, e.g. \"to be or ___ to be\"; sets the length")
+	fs.BoolVar(&f.raw, "raw", false, "take --prompt/--template verbatim; by default they are first normalised to the text8 alphabet (lowercase letters and spaces, digits spelled out, other characters become spaces)")
+	fs.StringVar(&f.trace, "trace", "", "write a JSON file with every step's t and each position's most likely character and its probability")
+	fs.BoolVar(&f.asJSON, "json", false, "print one JSON line per sample")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	if err := f.check(); err != nil {
+		return err
+	}
+	dir, err := resolveModel(f.model)
+	if err != nil {
+		return err
+	}
+	c, err := ckpt.Load(dir)
+	if err != nil {
+		return err
+	}
+	job, err := newSampleJob(&f, c)
+	if err != nil {
+		return err
+	}
+	return job.run(stdout)
+}
+
+// check rejects flag combinations before the model is read.
+func (f *sampleFlags) check() error {
+	switch {
+	case f.set["prompt"] && f.set["template"]:
+		return usagef("give --prompt or --template, not both")
+	case f.set["steps"] && f.steps < 1:
+		return usagef("--steps must be >= 1, got %d", f.steps)
+	case f.set["length"] && f.length < 1:
+		return usagef("--length must be >= 1, got %d", f.length)
+	case f.n < 1:
+		return usagef("--n must be >= 1, got %d", f.n)
+	case f.batch < 0:
+		return usagef("--batch must be >= 1, got %d", f.batch)
+	}
+	return nil
+}
+
+// resolveModel turns --model into a checkpoint folder. Only folder paths
+// exist today; built-in models will be looked up by name here.
+func resolveModel(name string) (string, error) {
+	if name == "" {
+		return "", usagef("--model DIR is required (this build has no built-in model yet)")
+	}
+	st, err := os.Stat(name)
+	if os.IsNotExist(err) {
+		return "", fmt.Errorf("model %q: no such checkpoint folder (there are no named models yet: give the folder written by rdlm init or training)", name)
+	}
+	if err != nil {
+		return "", fmt.Errorf("model %q: %v", name, err)
+	}
+	if !st.IsDir() {
+		return "", fmt.Errorf("model %q is not a folder (a checkpoint is a folder holding %s and %s)", name, ckpt.ConfigFile, ckpt.WeightsFile)
+	}
+	return name, nil
+}
+
+// textVocab is the vocabulary of a text model with its normalisers for
+// prompts and templates.
+type textVocab struct {
+	*text.Vocab
+	normalize, normalizeTemplate func(string) string
+}
+
+func textVocabFor(name string) (textVocab, error) {
+	switch name {
+	case "text8":
+		return textVocab{text.Text8(), text.NormalizeText8, sampler.NormalizeTemplateText8}, nil
+	}
+	return textVocab{}, fmt.Errorf("the model's vocabulary %q is not a text vocabulary this build can sample (known: text8)", name)
+}
+
+// sampleJob is a checked request: the model, the walk and the hold pattern.
+type sampleJob struct {
+	f       *sampleFlags
+	dir     string
+	vocab   textVocab
+	length  int
+	steps   int
+	batch   int
+	hold    []int
+	holdTxt string // the prompt or template after normalisation
+	smp     *sampler.Sampler
+}
+
+func newSampleJob(f *sampleFlags, c *ckpt.Checkpoint) (*sampleJob, error) {
+	pc, mc := c.Config.Process, c.Config.Model
+	vocab, err := textVocabFor(pc.Vocab)
+	if err != nil {
+		return nil, err
+	}
+	if vocab.Size() != mc.Vocab {
+		return nil, fmt.Errorf("the model has %d tokens but its vocabulary %q has %d", mc.Vocab, pc.Vocab, vocab.Size())
+	}
+	j := &sampleJob{f: f, dir: f.model, vocab: vocab, steps: pc.SampleSteps, length: mc.Length}
+	if f.set["steps"] {
+		j.steps = f.steps
+	}
+	if f.set["length"] {
+		j.length = f.length
+	}
+	if err := j.buildHold(mc.Length); err != nil {
+		return nil, err
+	}
+	j.batch = min(f.n, defaultSampleBatch)
+	if f.batch > 0 {
+		j.batch = min(f.n, f.batch)
+	}
+	sched, err := schedule.ByName(pc.Schedule, pc.Beta0, pc.Beta1)
+	if err != nil {
+		return nil, err
+	}
+	// A checkpoint records the step mixture's threshold (the published
+	// setting); generation starts at u unless it is 0.
+	mix, err := process.ParseMixture("step", pc.StepThr)
+	if err != nil {
+		return nil, err
+	}
+	net, err := model.NewInference(c.Params, j.batch, j.length)
+	if err != nil {
+		return nil, err
+	}
+	j.smp, err = sampler.New(sampler.DenoiserFunc(net.Forward), sampler.Config{
+		Batch: j.batch, Length: j.length, Vocab: mc.Vocab, Steps: j.steps, Schedule: sched, Mixture: mix,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if j.hold != nil {
+		if err := j.smp.SetHold(j.hold); err != nil {
+			return nil, err
+		}
+	}
+	return j, nil
+}
+
+// buildHold turns --prompt or --template into a hold pattern and settles the
+// length: a template sets it, a prompt must fit in it.
+func (j *sampleJob) buildHold(modelLength int) error {
+	f := j.f
+	prepare := func(s string, norm func(string) string) string {
+		if f.raw {
+			return s
+		}
+		return norm(s)
+	}
+	switch {
+	case f.set["template"]:
+		j.holdTxt = prepare(f.template, j.vocab.normalizeTemplate)
+		hold, err := sampler.Template(j.vocab.Vocab, j.holdTxt)
+		if err != nil {
+			return usagef("--template: %v", err)
+		}
+		if f.set["length"] && f.length != len(hold) {
+			return usagef("--length %d disagrees with the template's %d characters (%q); leave --length out", f.length, len(hold), j.holdTxt)
+		}
+		j.length, j.hold = len(hold), hold
+	case f.prompt != "":
+		j.holdTxt = prepare(f.prompt, j.vocab.normalize)
+		ids, err := j.vocab.Encode(j.holdTxt)
+		if err != nil {
+			return usagef("--prompt: %v", err)
+		}
+		if len(ids) > j.length {
+			return usagef("--prompt has %d characters (%q after normalising) but the length is %d", len(ids), j.holdTxt, j.length)
+		}
+		if j.hold, err = sampler.Prompt(ids, j.length); err != nil {
+			return err
+		}
+	}
+	if j.length > modelLength {
+		return usagef("length %d is longer than the model's %d positions", j.length, modelLength)
+	}
+	return nil
+}
+
+// sampleTrace is the --trace file: the walk as the network saw it.
+type sampleTrace struct {
+	Model   string            `json:"model"`
+	Seed    uint64            `json:"seed"`
+	Steps   int               `json:"steps"`
+	Length  int               `json:"length"`
+	Start   string            `json:"start"` // "uniform" or "masked"
+	Vocab   string            `json:"vocab"`
+	Hold    string            `json:"hold,omitempty"` // normalised prompt or template
+	Samples []sampleTraceText `json:"samples"`
+}
+
+type sampleTraceText struct {
+	Index int               `json:"index"`
+	Text  string            `json:"text"`
+	Trace []sampleTraceStep `json:"trace"` // one per step
+}
+
+type sampleTraceStep struct {
+	Step int       `json:"step"`
+	T    float64   `json:"t"`
+	Top  string    `json:"top"`  // each position's most likely character
+	Prob []float32 `json:"prob"` // its probability
+}
+
+func (j *sampleJob) run(stdout io.Writer) error {
+	n, L := j.f.n, j.length
+	var trace *sampleTrace
+	if j.f.trace != "" {
+		trace = &sampleTrace{Model: j.dir, Seed: j.f.seed, Steps: j.steps, Length: L,
+			Start: j.smp.Start().String(), Vocab: j.vocab.Name, Hold: j.holdTxt,
+			Samples: make([]sampleTraceText, n)}
+		chars := []rune(j.vocab.Chars())
+		j.smp.SetObserver(func(info *sampler.StepInfo) {
+			for s := 0; s < info.N; s++ {
+				top := make([]rune, L)
+				for l := range top {
+					top[l] = chars[info.Top[s*L+l]]
+				}
+				t := &trace.Samples[int(info.First)+s]
+				t.Trace = append(t.Trace, sampleTraceStep{Step: info.Step, T: info.T, Top: string(top),
+					Prob: append([]float32(nil), info.Prob[s*L:(s+1)*L]...)})
+			}
+		})
+	}
+	tokens := make([]int, j.batch*L)
+	for first := 0; first < n; first += j.batch {
+		m := min(j.batch, n-first)
+		if err := j.smp.Sample(tokens[:m*L], j.f.seed, uint64(first), m); err != nil {
+			return err
+		}
+		for s := 0; s < m; s++ {
+			txt, err := j.vocab.Decode(tokens[s*L : (s+1)*L])
+			if err != nil {
+				return err
+			}
+			if trace != nil {
+				trace.Samples[first+s].Index, trace.Samples[first+s].Text = first+s, txt
+			}
+			if err := j.print(stdout, first+s, txt); err != nil {
+				return err
+			}
+		}
+	}
+	if trace == nil {
+		return nil
+	}
+	return atomicfile.Write(j.f.trace, func(w io.Writer) error { return json.NewEncoder(w).Encode(trace) })
+}
+
+func (j *sampleJob) print(w io.Writer, index int, txt string) error {
+	if j.f.asJSON {
+		return writeJSON(w, map[string]any{"seed": j.f.seed, "index": index, "text": txt, "steps": j.steps})
+	}
+	_, err := fmt.Fprintln(w, txt)
+	return err
+}

@@ -1,0 +1,83 @@
+package sampler
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/rdlm-go/rdlm/core/text"
+)
+
+// Free marks a position of a hold pattern that the walk generates.
+const Free = -1
+
+// Blank is the template character for a position to generate.
+const Blank = '_'
+
+// Prompt returns the hold pattern of length positions that fixes the prefix
+// ids and leaves the rest Free.
+func Prompt(ids []int, length int) ([]int, error) {
+	if len(ids) > length {
+		return nil, fmt.Errorf("sampler: prompt of %d tokens does not fit in a length of %d", len(ids), length)
+	}
+	hold := make([]int, length)
+	for i := range hold {
+		hold[i] = Free
+	}
+	copy(hold, ids)
+	return hold, nil
+}
+
+// Template returns the hold pattern of a template: every Blank is Free, every
+// other character is held at its token. Its length is the template's length
+// in characters. A character outside v is an error naming it.
+func Template(v *text.Vocab, tmpl string) ([]int, error) {
+	hold := make([]int, 0, utf8.RuneCountInString(tmpl))
+	for _, piece := range splitBlanks(tmpl) {
+		if piece[0] == Blank {
+			for range piece {
+				hold = append(hold, Free)
+			}
+			continue
+		}
+		ids, err := v.Encode(piece)
+		if err != nil {
+			return nil, fmt.Errorf("sampler: template %q: %v", tmpl, err)
+		}
+		hold = append(hold, ids...)
+	}
+	if len(hold) == 0 {
+		return nil, fmt.Errorf("sampler: empty template")
+	}
+	return hold, nil
+}
+
+// NormalizeTemplateText8 applies text.NormalizeText8 to the text between
+// blanks and keeps the blanks, which the normaliser alone would turn into
+// spaces: "To be, or ___" -> "to be or ___".
+func NormalizeTemplateText8(tmpl string) string {
+	var b strings.Builder
+	for _, piece := range splitBlanks(tmpl) {
+		if piece[0] == Blank {
+			b.WriteString(piece)
+		} else {
+			b.WriteString(text.NormalizeText8(piece))
+		}
+	}
+	return b.String()
+}
+
+// splitBlanks cuts s into maximal runs of blanks and of other characters.
+func splitBlanks(s string) []string {
+	var out []string
+	for len(s) > 0 {
+		blank := s[0] == Blank
+		n := strings.IndexFunc(s, func(r rune) bool { return (r == Blank) != blank })
+		if n < 0 {
+			n = len(s)
+		}
+		out = append(out, s[:n])
+		s = s[n:]
+	}
+	return out
+}

@@ -1,0 +1,242 @@
+package sampler
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/rdlm-go/rdlm/core/process"
+	"github.com/rdlm-go/rdlm/core/rng"
+	"github.com/rdlm-go/rdlm/core/schedule"
+	"github.com/rdlm-go/rdlm/core/sphere"
+)
+
+// Config sizes a Sampler and fixes the process it walks. Schedule and
+// Mixture must come from the model's own config, never from defaults
+// (rdlm-math.md section 11): a wrong step_thr starts the walk at the wrong
+// point.
+type Config struct {
+	Batch    int               // most sequences per denoiser call (B)
+	Length   int               // positions per sequence (L)
+	Vocab    int               // token categories K; a position lives in R^(K+1)
+	Steps    int               // walk steps S
+	Schedule schedule.Schedule // beta_t and gamma_t
+	Mixture  process.Mixture   // the training mixture: picks the start point
+}
+
+func (c Config) validate() error {
+	switch {
+	case c.Batch < 1:
+		return fmt.Errorf("sampler: batch %d, want >= 1", c.Batch)
+	case c.Length < 1:
+		return fmt.Errorf("sampler: length %d, want >= 1", c.Length)
+	case c.Vocab < 1:
+		return fmt.Errorf("sampler: vocabulary of %d tokens, want >= 1", c.Vocab)
+	case c.Steps < 1:
+		return fmt.Errorf("sampler: %d steps, want >= 1", c.Steps)
+	case c.Schedule == nil:
+		return fmt.Errorf("sampler: no schedule")
+	case uint64(c.Length) > math.MaxUint32:
+		return fmt.Errorf("sampler: length %d does not fit the 32-bit position of the noise counter", c.Length)
+	}
+	return c.Mixture.Validate()
+}
+
+// Sampler holds every buffer of the walk for up to Batch sequences of Length
+// positions, so that sampling allocates nothing. It is not safe for
+// concurrent use; run one Sampler per goroutine.
+type Sampler struct {
+	cfg   Config
+	d     Denoiser
+	v     int // V = K+1 coordinates per position
+	start process.Start
+	grid  []float64 // (S+1) times t_i
+	dt    float64
+	// blocksPerStep is the Philox blocks one position spends per step (see
+	// the package doc); step i starts at block i*blocksPerStep.
+	blocksPerStep uint64
+
+	x      []float32 // (B, L, V) the walk's points
+	xin    []float32 // (B, L, K) x without the mask coordinate: the network input
+	logits []float32 // (B, L, K) logits, turned into p_theta in place
+	t      []float32 // (B) the network's time input
+	drift  []float32 // (V) one position's drift, then its step vector
+	hold   []int     // (L) Free or the token a position is held at
+	stream rng.Stream
+
+	observer Observer
+	info     StepInfo
+	top      []int     // (B, L)
+	prob     []float32 // (B, L)
+}
+
+// New allocates a Sampler for d.
+func New(d Denoiser, cfg Config) (*Sampler, error) {
+	if d == nil {
+		return nil, fmt.Errorf("sampler: nil denoiser")
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	B, L, K := cfg.Batch, cfg.Length, cfg.Vocab
+	V := K + 1
+	s := &Sampler{
+		cfg: cfg, d: d, v: V, start: cfg.Mixture.GenerationStart(),
+		grid:          make([]float64, cfg.Steps+1),
+		blocksPerStep: uint64((2*((V+1)/2) + 3) / 4),
+		x:             make([]float32, B*L*V),
+		xin:           make([]float32, B*L*K),
+		logits:        make([]float32, B*L*K),
+		t:             make([]float32, B),
+		drift:         make([]float32, V),
+		hold:          make([]int, L),
+		top:           make([]int, B*L),
+		prob:          make([]float32, B*L),
+	}
+	var err error
+	if s.dt, err = process.SamplingGrid(s.grid); err != nil {
+		return nil, err
+	}
+	for i := range s.hold {
+		s.hold[i] = Free
+	}
+	return s, nil
+}
+
+// Config returns the configuration the Sampler was built with.
+func (s *Sampler) Config() Config { return s.cfg }
+
+// Start is where the walk starts: u or e_m, from the model's mixture.
+func (s *Sampler) Start() process.Start { return s.start }
+
+// SetHold pins positions for the following runs: hold has one entry per
+// position, Free or a token id (see Prompt and Template). nil frees all.
+func (s *Sampler) SetHold(hold []int) error {
+	if hold == nil {
+		for i := range s.hold {
+			s.hold[i] = Free
+		}
+		return nil
+	}
+	if len(hold) != s.cfg.Length {
+		return fmt.Errorf("sampler: hold pattern has %d positions, the sampler %d", len(hold), s.cfg.Length)
+	}
+	for l, k := range hold {
+		if k != Free && (k < 0 || k >= s.cfg.Vocab) {
+			return fmt.Errorf("sampler: hold pattern position %d holds token %d, outside 0..%d", l, k, s.cfg.Vocab-1)
+		}
+	}
+	copy(s.hold, hold)
+	return nil
+}
+
+// SetObserver installs a per-step callback (nil removes it).
+func (s *Sampler) SetObserver(o Observer) { s.observer = o }
+
+// Points is the (B, L, V) buffer of sphere points: after Sample, its first
+// n sequences hold where the walk ended. It is the Sampler's own memory.
+func (s *Sampler) Points() []float32 { return s.x }
+
+// Sample generates sequences first .. first+n-1 of the given seed (n <= Batch)
+// and writes their tokens into dst (n, L). A sequence's text depends only on
+// (seed, its index, the hold pattern, the steps), not on n or on first.
+func (s *Sampler) Sample(dst []int, seed, first uint64, n int) error {
+	L := s.cfg.Length
+	switch {
+	case n < 1 || n > s.cfg.Batch:
+		return fmt.Errorf("sampler: %d sequences, want 1..%d", n, s.cfg.Batch)
+	case len(dst) != n*L:
+		return fmt.Errorf("sampler: token buffer of %d, want %d sequences x %d positions = %d", len(dst), n, L, n*L)
+	case first+uint64(n) > 1<<32 || first+uint64(n) < first:
+		return fmt.Errorf("sampler: sequence indices %d..%d do not fit the 32-bit sequence field of the noise counter", first, first+uint64(n)-1)
+	}
+	V := s.v
+	for r := 0; r < n*L; r++ {
+		row := s.x[r*V : (r+1)*V]
+		if k := s.hold[r%L]; k != Free {
+			sphere.Vertex(row, k)
+		} else if err := process.StartPoint(row, s.start); err != nil {
+			return err
+		}
+	}
+	for i := 0; i < s.cfg.Steps; i++ {
+		if err := s.step(i, seed, first, n); err != nil {
+			return err
+		}
+	}
+	return process.DecodeRows(dst, s.x[:n*L*V], V)
+}
+
+// step runs the network at t_i and moves every free position once.
+func (s *Sampler) step(i int, seed, first uint64, n int) error {
+	L, K, V := s.cfg.Length, s.cfg.Vocab, s.v
+	rows := n * L
+	ti := s.grid[i]
+	for b := 0; b < n; b++ {
+		s.t[b] = float32(ti)
+	}
+	for r := 0; r < rows; r++ {
+		copy(s.xin[r*K:(r+1)*K], s.x[r*V:r*V+K])
+	}
+	logits := s.logits[:rows*K]
+	if err := s.d.Logits(logits, s.xin[:rows*K], s.t[:n]); err != nil {
+		return fmt.Errorf("sampler: step %d (t = %g): %v", i, ti, err)
+	}
+	gamma, beta := s.cfg.Schedule.Gamma(ti), s.cfg.Schedule.Beta(ti)
+	observe := s.observer != nil
+	for r := 0; r < rows; r++ {
+		seq, l := r/L, r%L
+		p := logits[r*K : (r+1)*K]
+		top, err := softmaxInPlace(p)
+		if err != nil {
+			return fmt.Errorf("sampler: step %d (t = %g), sequence %d position %d: %v", i, ti, first+uint64(seq), l, err)
+		}
+		held := s.hold[l]
+		if observe {
+			if held != Free {
+				s.top[r], s.prob[r] = held, 1
+			} else {
+				s.top[r], s.prob[r] = top, p[top]
+			}
+		}
+		if held != Free {
+			continue
+		}
+		x := s.x[r*V : (r+1)*V]
+		if err := process.GenerativeDrift(s.drift, x, p, gamma); err != nil {
+			return err
+		}
+		s.stream = rng.NewStream(seed, (first+uint64(seq))<<32|uint64(l))
+		s.stream.Seek(uint64(i) * s.blocksPerStep)
+		process.GRWStep(x, s.drift, beta, s.dt, &s.stream)
+	}
+	if observe {
+		s.info = StepInfo{Step: i, T: ti, First: first, N: n, L: L, Top: s.top[:rows], Prob: s.prob[:rows]}
+		s.observer(&s.info)
+	}
+	return nil
+}
+
+// softmaxInPlace turns logits into probabilities and returns the index of the
+// largest (the first, on ties). Non-finite logits are an error: they would
+// put NaN on the sphere and every later step would carry it.
+func softmaxInPlace(z []float32) (int, error) {
+	top, m := 0, math.Inf(-1)
+	for k, v := range z {
+		f := float64(v)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return 0, fmt.Errorf("denoiser gave logit %g for token %d", f, k)
+		}
+		if f > m {
+			top, m = k, f
+		}
+	}
+	var sum float64
+	for _, v := range z {
+		sum += math.Exp(float64(v) - m)
+	}
+	inv := 1 / sum
+	for k, v := range z {
+		z[k] = float32(math.Exp(float64(v)-m) * inv)
+	}
+	return top, nil
+}
