@@ -24,7 +24,8 @@ type Moments struct {
 }
 
 // chunkSize particles share one pass over the time grid: their four
-// projections (8 KiB) stay in L1 for all 10,000 steps. Chunk boundaries are
+// projections, normals and Philox words (20 KiB) stay in L1 for all 10,000
+// steps. Chunk boundaries are
 // fixed by particle index, so the work a chunk does never depends on the
 // number of workers.
 const chunkSize = 256
@@ -46,8 +47,8 @@ const clampEps = 1e-6
 // (0 = GOMAXPROCS). Particle p draws its four normals of step i from Philox
 // block (seed, stream p, index i), one word per projection, through the
 // ziggurat; the rare slow-path draws read stream p from index
-// (q+1)<<40 | i<<20 for projection q. The result is therefore a function of
-// (seed, particles, steps) alone.
+// (q+1)<<40 | i<<20 for projection q (steps <= 2^20 keeps these apart). The
+// result is therefore a function of the arguments, never of the workers.
 func simulate(dim, steps, particles int, seed uint64, sched schedule.Schedule, workers int) (*Moments, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -127,70 +128,141 @@ func simulate(dim, steps, particles int, seed uint64, sched schedule.Schedule, w
 	return m, nil
 }
 
-// chunkState holds one chunk's particles: y0 = <X,e_k>, y1 = <X,e_m> on the
-// masked path; y2 = <X,e_k>, y3 = <X,u> on the uniform path.
+// chunkState holds one chunk's particles, y[0] = <X,e_k>, y[1] = <X,e_m>
+// on the masked path, y[2] = <X,e_k>, y[3] = <X,u> on the uniform path, and
+// the step's normals and Philox words, all in rows of chunkSize so the vector
+// kernel (euler_amd64.s) can address them at fixed offsets.
 type chunkState struct {
-	y0, y1, y2, y3 [chunkSize]float64
-	words          [4 * chunkSize]uint32 // this step's Philox words, word-major
+	y     [4][chunkSize]float64
+	z     [4][chunkSize]float64
+	words [4 * chunkSize]uint32 // word q of particle p at q*chunkSize + p
+	k     eulerConsts
 }
+
+// eulerConsts are the step's coefficients, each repeated over four lanes
+// (the layout the vector kernel reads; see the offsets in euler_amd64.s).
+type eulerConsts [21][4]float64
+
+const (
+	kOne = iota
+	kMinusOne
+	kHalf
+	kEps
+	kHalfPi
+	kPi
+	kGammaDt
+	kLapDt
+	kNoise
+	kC0
+	kPoly // asinPoly[0..10] follow
+)
+
+func (k *eulerConsts) set(row int, v float64) { k[row] = [4]float64{v, v, v, v} }
 
 // run simulates particles [lo, hi) over the whole grid and adds their
 // per-step sums to acc.
 func (ch *chunkState) run(lo, hi int, seed uint64, c0 float64, gammaDt, lapDt, noise []float64, acc []int64) error {
 	n := hi - lo
-	y0, y1, y2, y3 := ch.y0[:n], ch.y1[:n], ch.y2[:n], ch.y3[:n]
-	for p := range y0 {
-		y0[p], y1[p], y2[p], y3[p] = 0, 1, c0, 1
+	for p := 0; p < n; p++ {
+		ch.y[0][p], ch.y[1][p], ch.y[2][p], ch.y[3][p] = 0, 1, c0, 1
+	}
+	k := &ch.k
+	k.set(kOne, 1)
+	k.set(kMinusOne, -1)
+	k.set(kHalf, 0.5)
+	k.set(kEps, clampEps)
+	k.set(kHalfPi, math.Pi/2)
+	k.set(kPi, math.Pi)
+	k.set(kC0, c0)
+	for j, v := range asinPoly {
+		k.set(kPoly+j, v)
 	}
 	steps := len(gammaDt)
 	// The reference simulates steps 0 .. steps-2 and stores the state after
 	// step i at grid index i+1; the last grid point is the exact endpoint.
 	for i := 0; i+1 < steps; i++ {
-		g, lap, sq := gammaDt[i], lapDt[i], noise[i]
-		var s0, s1, s2, s3 float64
+		k.set(kGammaDt, gammaDt[i])
+		k.set(kLapDt, lapDt[i])
+		k.set(kNoise, noise[i])
 		philoxStreams(ch.words[:], chunkSize, seed, uint64(i), uint64(lo), n)
-		w0, w1, w2, w3 := ch.words[:n], ch.words[chunkSize:chunkSize+n], ch.words[2*chunkSize:2*chunkSize+n], ch.words[3*chunkSize:3*chunkSize+n]
-		for p := range y0 {
-			z0, ok0 := rng.ZigguratFast(w0[p])
-			z1, ok1 := rng.ZigguratFast(w1[p])
-			z2, ok2 := rng.ZigguratFast(w2[p])
-			z3, ok3 := rng.ZigguratFast(w3[p])
-			if !(ok0 && ok1 && ok2 && ok3) {
-				w := [4]uint32{w0[p], w1[p], w2[p], w3[p]}
-				z0, z1, z2, z3 = slowNormals(w, ok0, ok1, ok2, ok3, z0, z1, z2, z3, seed, uint64(lo+p), uint64(i))
+		for q := 0; q < 4; q++ {
+			words := ch.words[q*chunkSize : q*chunkSize+n]
+			z := ch.z[q][:n]
+			for p, w := range words {
+				v, ok := rng.ZigguratFast(w)
+				if !ok {
+					v = slowNormal(w, seed, uint64(lo+p), uint64(i), q)
+				}
+				z[p] = v
 			}
-			a, b, c, e := y0[p], y1[p], y2[p], y3[p]
-
-			// Masked path: theta is the angle to e_k.
-			sinA := sinFromCos(a)
-			thA := angleFromCosSin(clip1(a), sinA)
-			ratioA := atLeast(thA, clampEps) / atLeast(sinA, clampEps)
-			na := a + g*thA*sinA + lap*a + sq*sinA*z0
-			nb := b - g*a*b*ratioA + lap*b + sq*sinFromCos(b)*z1
-
-			// Uniform path.
-			sinC := sinFromCos(c)
-			thC := angleFromCosSin(clip1(c), sinC)
-			ratioC := atLeast(thC, clampEps) / atLeast(sinC, clampEps)
-			nc := c + g*thC*sinC + lap*c + sq*sinC*z2
-			ne := e + g*(c0-c*e)*ratioC + lap*e + sq*sinFromCos(e)*z3
-
-			y0[p], y1[p], y2[p], y3[p] = na, nb, nc, ne
-			s0 += na
-			s1 += nb
-			s2 += nc
-			s3 += ne
 		}
-		if math.IsNaN(s0+s1+s2+s3) || math.IsInf(s0+s1+s2+s3, 0) {
+		s := ch.step(n)
+		if math.IsNaN(s[0]+s[1]+s[2]+s[3]) || math.IsInf(s[0]+s[1]+s[2]+s[3], 0) {
 			return fmt.Errorf("tables: the projected simulation diverged at step %d (particles %d..%d)", i, lo, hi-1)
 		}
-		k := 4 * (i + 1)
-		acc[k] += int64(math.Round(s0 * fixedScale))
-		acc[k+1] += int64(math.Round(s1 * fixedScale))
-		acc[k+2] += int64(math.Round(s2 * fixedScale))
-		acc[k+3] += int64(math.Round(s3 * fixedScale))
+		at := 4 * (i + 1)
+		for q := 0; q < 4; q++ {
+			acc[at+q] += int64(math.Round(s[q] * fixedScale))
+		}
 	}
 	return nil
+}
+
+// step advances particles [0, n) by one Euler step and returns the sums of
+// the new projections: the vector kernel takes whole groups of four where
+// the CPU has one, the portable code the rest.
+func (ch *chunkState) step(n int) [4]float64 {
+	var lanes [4][4]float64
+	m := eulerStepArch(ch, n, &lanes)
+	var s [4]float64
+	for q := range s {
+		s[q] = ((lanes[q][0] + lanes[q][1]) + lanes[q][2]) + lanes[q][3]
+	}
+	t := ch.stepGo(m, n)
+	for q := range s {
+		s[q] += t[q]
+	}
+	return s
+}
+
+// stepGo is the Euler step of particles [from, to), the portable reference
+// of the vector kernel:
+//
+//	y0 += gamma theta0 sin0 dt                 - (d/2) beta y0 dt + sqrt(beta dt) sin0 z0
+//	y1 += -gamma y0 y1 ratio0 dt               - (d/2) beta y1 dt + sqrt(beta dt) sqrt(1-y1^2) z1
+//	y2 += gamma theta2 sin2 dt                 - (d/2) beta y2 dt + sqrt(beta dt) sin2 z2
+//	y3 += gamma (c0 - y2 y3) ratio2 dt         - (d/2) beta y3 dt + sqrt(beta dt) sqrt(1-y3^2) z3
+//
+// with theta = arccos(clip(y, -1, 1)), sin = sqrt(max(1-y^2, 0)) and
+// ratio = max(theta, 1e-6)/max(sin, 1e-6), as the reference computes them.
+func (ch *chunkState) stepGo(from, to int) [4]float64 {
+	k := &ch.k
+	g, lap, sq, c0 := k[kGammaDt][0], k[kLapDt][0], k[kNoise][0], k[kC0][0]
+	var s0, s1, s2, s3 float64
+	for p := from; p < to; p++ {
+		a, b, c, e := ch.y[0][p], ch.y[1][p], ch.y[2][p], ch.y[3][p]
+
+		// Masked path: theta is the angle to e_k.
+		sinA := sinFromCos(a)
+		thA := angleFromCosSin(clip1(a), sinA)
+		ratioA := atLeast(thA, clampEps) / atLeast(sinA, clampEps)
+		na := a + g*thA*sinA + lap*a + sq*sinA*ch.z[0][p]
+		nb := b - g*a*b*ratioA + lap*b + sq*sinFromCos(b)*ch.z[1][p]
+
+		// Uniform path.
+		sinC := sinFromCos(c)
+		thC := angleFromCosSin(clip1(c), sinC)
+		ratioC := atLeast(thC, clampEps) / atLeast(sinC, clampEps)
+		nc := c + g*thC*sinC + lap*c + sq*sinC*ch.z[2][p]
+		ne := e + g*(c0-c*e)*ratioC + lap*e + sq*sinFromCos(e)*ch.z[3][p]
+
+		ch.y[0][p], ch.y[1][p], ch.y[2][p], ch.y[3][p] = na, nb, nc, ne
+		s0 += na
+		s1 += nb
+		s2 += nc
+		s3 += ne
+	}
+	return [4]float64{s0, s1, s2, s3}
 }
 
 // sinFromCos is sqrt(max(1 - y^2, 0)), the reference's sin(arccos(y)) and the
@@ -219,26 +291,11 @@ func clip1(y float64) float64 {
 	return y
 }
 
-// slowNormals finishes the draws the ziggurat's fast path refused (about 1.5%
-// of words), each from its own stream position so the result does not depend
-// on which other projections needed the slow path.
-func slowNormals(w [4]uint32, ok0, ok1, ok2, ok3 bool, z0, z1, z2, z3 float64, seed, stream, step uint64) (float64, float64, float64, float64) {
-	finish := func(q int, word uint32) float64 {
-		s := rng.NewStream(seed, stream)
-		s.Seek(uint64(q+1)<<40 | step<<20)
-		return rng.ZigguratSlow(word, &s)
-	}
-	if !ok0 {
-		z0 = finish(0, w[0])
-	}
-	if !ok1 {
-		z1 = finish(1, w[1])
-	}
-	if !ok2 {
-		z2 = finish(2, w[2])
-	}
-	if !ok3 {
-		z3 = finish(3, w[3])
-	}
-	return z0, z1, z2, z3
+// slowNormal finishes a draw the ziggurat's fast path refused (about 1.5%
+// of words) from its own stream position, so the result does not depend on
+// which other draws needed the slow path.
+func slowNormal(w uint32, seed, stream, step uint64, q int) float64 {
+	s := rng.NewStream(seed, stream)
+	s.Seek(uint64(q+1)<<40 | step<<20)
+	return rng.ZigguratSlow(w, &s)
 }
