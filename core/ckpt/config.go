@@ -59,6 +59,34 @@ type Process struct {
 	Beta0       float64 `json:"beta0"`        // beta at t = 0
 	Beta1       float64 `json:"beta1"`        // beta at t = 1
 	SampleSteps int     `json:"sample_steps"` // default number of sampling steps
+	// Family is the kind of diffusion: FamilyRDLM (empty means RDLM, so
+	// configs written before the field existed read as before) or
+	// FamilyMDLM, the masked discrete diffusion baseline trained on the
+	// same network, whose sphere settings above are then unused.
+	Family string `json:"family,omitempty"`
+}
+
+// Model families (Process.Family).
+const (
+	FamilyRDLM = "rdlm"
+	FamilyMDLM = "mdlm"
+)
+
+// IsMDLM says whether the model is the masked-diffusion baseline.
+func (p Process) IsMDLM() bool { return p.Family == FamilyMDLM }
+
+// Training records how a checkpoint was trained: what evaluation and a
+// reader of the run need beyond the process (the objective, the time
+// sampling, the data). It is informative; resuming reads the trainer's own
+// state file.
+type Training struct {
+	Objective      string     `json:"objective"`                 // ce | elbo | mdlm
+	Times          string     `json:"times"`                     // importance | uniform
+	Window         [2]float64 `json:"window,omitempty"`          // importance window (left, right)
+	Data           string     `json:"data"`                      // the --data value
+	Batch          int        `json:"batch"`                     // sequences per step
+	Seed           uint64     `json:"seed"`                      // seed of the run
+	TableParticles int        `json:"table_particles,omitempty"` // particles of the x_t tables (RDLM)
 }
 
 // DefaultProcess is the published text8 setting with the exact rho formula,
@@ -83,6 +111,8 @@ func (p Process) Validate() error {
 		return fmt.Errorf("process.rho_scale must be finite and > 0, got %g", p.RhoScale)
 	case p.SampleSteps < 1:
 		return fmt.Errorf("process.sample_steps must be >= 1, got %d", p.SampleSteps)
+	case p.Family != "" && p.Family != FamilyRDLM && p.Family != FamilyMDLM:
+		return fmt.Errorf("process.family must be %q or %q, got %q", FamilyRDLM, FamilyMDLM, p.Family)
 	}
 	if _, err := schedule.ByName(p.Schedule, p.Beta0, p.Beta1); err != nil {
 		return fmt.Errorf("process.schedule/beta0/beta1: %v", err)
@@ -95,9 +125,10 @@ type Config struct {
 	Format        int          `json:"format"`
 	Model         model.Config `json:"model"`
 	Process       Process      `json:"process"`
-	Step          int64        `json:"step"`           // training steps taken
-	DType         string       `json:"dtype"`          // storage dtype of the weights
-	WeightsSHA256 string       `json:"weights_sha256"` // of model.safetensors, lowercase hex
+	Step          int64        `json:"step"`               // training steps taken
+	DType         string       `json:"dtype"`              // storage dtype of the weights
+	WeightsSHA256 string       `json:"weights_sha256"`     // of model.safetensors, lowercase hex
+	Training      *Training    `json:"training,omitempty"` // how it was trained; nil for an untrained model
 }
 
 // Validate checks every field except the checksum's agreement with the

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/rdlm-go/rdlm/core/ckpt"
+	"github.com/rdlm-go/rdlm/trainer/data"
+	"github.com/rdlm-go/rdlm/trainer/eval"
+)
+
+func init() {
+	register(&command{
+		name:    "eval",
+		summary: "estimate a model's bits per character (NELBO) on held-out text",
+		usage:   "--model DIR [--data NAME|PATH] [--split valid|test] [--seeds N] [--seed S] [--max-sequences N] [--batch B] [--bridge-steps N] [--json]",
+		run:     runEval,
+	})
+}
+
+// defaultEvalData is the corpus for models that do not record theirs.
+const defaultEvalData = "shakespeare"
+
+type evalFlags struct {
+	model, data, split string
+	seeds, maxSeqs     int
+	batch, steps       int
+	seed               uint64
+	asJSON             bool
+}
+
+func runEval(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	var f evalFlags
+	fs.StringVar(&f.model, "model", "", "checkpoint folder (required: no model is built in yet)")
+	fs.StringVar(&f.data, "data", "", "shakespeare, text8 or a text file (default: the corpus the model was trained on, else "+defaultEvalData+")")
+	fs.StringVar(&f.split, "split", "test", "which part of the corpus: valid or test (train to compare against training)")
+	fs.IntVar(&f.seeds, "seeds", 1, "independent repetitions over the same sequences")
+	fs.Uint64Var(&f.seed, "seed", 0, "seed: the same seed gives the same figures, whatever --batch")
+	fs.IntVar(&f.maxSeqs, "max-sequences", 0, "evaluate at most N sequences, spread evenly over the split (0: all)")
+	fs.IntVar(&f.batch, "batch", eval.DefaultBatch, "sequences per network call; does not change the figures")
+	fs.IntVar(&f.steps, "bridge-steps", eval.DefaultBridgeSteps, "steps of the simulated bridge that draws x_t (RDLM; the reference uses 500)")
+	fs.BoolVar(&f.asJSON, "json", false, "print one JSON line")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := f.check(); err != nil {
+		return err
+	}
+	dir, err := resolveModel(f.model)
+	if err != nil {
+		return err
+	}
+	c, err := ckpt.Load(dir)
+	if err != nil {
+		return err
+	}
+	if f.data == "" {
+		f.data = trainedOn(c)
+	}
+	seqs, err := evalSequences(c, f.data, f.split)
+	if err != nil {
+		return err
+	}
+	res, err := eval.Evaluate(c.Params, c.Config.Process, seqs, eval.Options{
+		Seed: f.seed, Seeds: f.seeds, Batch: f.batch, MaxSequences: f.maxSeqs, BridgeSteps: f.steps,
+	})
+	if err != nil {
+		return err
+	}
+	return printEval(stdout, &f, c, res)
+}
+
+// check rejects flag values before anything is read.
+func (f *evalFlags) check() error {
+	switch {
+	case f.split != "valid" && f.split != "test" && f.split != "train":
+		return usagef("--split must be valid or test (or train), got %q", f.split)
+	case f.seeds < 1:
+		return usagef("--seeds must be >= 1, got %d", f.seeds)
+	case f.maxSeqs < 0:
+		return usagef("--max-sequences must be >= 0 (0: all), got %d", f.maxSeqs)
+	case f.batch < 1:
+		return usagef("--batch must be >= 1, got %d", f.batch)
+	case f.steps < 1:
+		return usagef("--bridge-steps must be >= 1, got %d", f.steps)
+	}
+	return nil
+}
+
+// trainedOn is the corpus a checkpoint records it was trained on, else the default.
+func trainedOn(c *ckpt.Checkpoint) string {
+	if t := c.Config.Training; t != nil && t.Data != "" {
+		return t.Data
+	}
+	return defaultEvalData
+}
+
+// evalSequences opens the corpus, checks that it speaks the model's
+// vocabulary, and cuts the split at the model's length.
+func evalSequences(c *ckpt.Checkpoint, name, split string) (data.Sequences, error) {
+	corpus, err := data.Open(name)
+	if err != nil {
+		return data.Sequences{}, err
+	}
+	mc, pc := c.Config.Model, c.Config.Process
+	if corpus.Vocab.Name != pc.Vocab || corpus.Vocab.Size() != mc.Vocab {
+		return data.Sequences{}, fmt.Errorf("data %q has the %q vocabulary of %d tokens, the model has %q with %d",
+			name, corpus.Vocab.Name, corpus.Vocab.Size(), pc.Vocab, mc.Vocab)
+	}
+	s := map[string]data.Split{"train": corpus.Train, "valid": corpus.Valid, "test": corpus.Test}[split]
+	seqs, err := s.Sequences(mc.Length)
+	if err != nil {
+		return data.Sequences{}, fmt.Errorf("data %q: %v", name, err)
+	}
+	return seqs, nil
+}
+
+func printEval(w io.Writer, f *evalFlags, c *ckpt.Checkpoint, res eval.Result) error {
+	if f.asJSON {
+		out := map[string]any{
+			"bpc": res.BPC, "stderr": finiteOrNil(res.StdErr), "sequences": res.Sequences, "seeds": res.Seeds,
+			"stderr_seeds": finiteOrNil(res.StdErrSeeds), "seed_bpc": res.SeedBPC, "nelbo": res.NELBO,
+			"family": res.Family, "estimator": res.Estimator, "length": res.Length,
+			"data": f.data, "split": f.split, "seed": f.seed, "model": f.model, "step": c.Config.Step,
+		}
+		if res.Family == eval.FamilyRDLM {
+			out["step_thr"] = res.StepThr // where the bridges started: part of what the figure means
+		}
+		return writeJSON(w, out)
+	}
+	_, err := fmt.Fprintf(w, "%s %s: %.4f bits per character, standard error %s over %d sequences of %d (%d seed(s)%s)\n"+
+		"  %s NELBO, %s; model %s at step %d\n",
+		f.data, f.split, res.BPC, fmtErr(res.StdErr), res.Sequences, res.Length, res.Seeds, seedSpread(res),
+		res.Family, estimatorNote(res), f.model, c.Config.Step)
+	return err
+}
+
+// finiteOrNil keeps NaN (an error bar that cannot be estimated) out of JSON,
+// which has no NaN: it becomes null.
+func finiteOrNil(x float64) any {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return x
+}
+
+func fmtErr(x float64) string {
+	if math.IsNaN(x) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.4f", x)
+}
+
+func seedSpread(res eval.Result) string {
+	if res.Seeds < 2 {
+		return ""
+	}
+	return fmt.Sprintf(", standard error across seeds %s", fmtErr(res.StdErrSeeds))
+}
+
+func estimatorNote(res eval.Result) string {
+	if res.Family == eval.FamilyMDLM {
+		return fmt.Sprintf("estimator %s (one masking level s = 1-t per sequence, weight 1/s)", res.Estimator)
+	}
+	return fmt.Sprintf("estimator %s (x_t by simulating the bridge, from u when t < step_thr %g, else from the mask vertex)", res.Estimator, res.StepThr)
+}

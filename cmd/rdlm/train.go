@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+
+	"github.com/rdlm-go/rdlm/trainer/train"
+)
+
+func init() {
+	register(&command{
+		name:    "train",
+		summary: "train a model (RDLM or the masked-diffusion baseline); Ctrl-C saves and stops, --resume continues",
+		usage:   "--config NAME|PATH --out DIR [--data NAME|PATH] [--steps N] [--batch B] [--lr X] [--objective ce|elbo|mdlm] [--resume] [--ckpt-every N] [--eval-every N] [--seed S] [--json]",
+		run:     runTrain,
+	})
+}
+
+type trainFlags struct {
+	config, data, out, objective    string
+	steps, batch, ckptEvery, evalEv int
+	lr                              float64
+	seed                            uint64
+	resume, asJSON                  bool
+	set                             map[string]bool
+}
+
+func runTrain(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	var f trainFlags
+	fs.StringVar(&f.config, "config", "", fmt.Sprintf("a preset (%v) or a JSON file of settings (see trainer/train.Config); with --resume, the checkpoint's own settings are used", train.PresetNames()))
+	fs.StringVar(&f.out, "out", "", "run folder: checkpoint (ckpt/), metrics.jsonl, curve.svg")
+	fs.StringVar(&f.data, "data", "", "data set: shakespeare, text8 or a text file (default: the config's)")
+	fs.IntVar(&f.steps, "steps", 0, "total steps of the run (default: the config's)")
+	fs.IntVar(&f.batch, "batch", 0, "sequences per step (default: the config's)")
+	fs.Float64Var(&f.lr, "lr", 0, "peak learning rate (default: the config's)")
+	fs.StringVar(&f.objective, "objective", "", "ce (RDLM, published), elbo (RDLM drift matching) or mdlm (masked-diffusion baseline)")
+	fs.BoolVar(&f.resume, "resume", false, "continue the run in --out exactly where its checkpoint stopped")
+	fs.IntVar(&f.ckptEvery, "ckpt-every", 0, "steps between checkpoints (default: the config's)")
+	fs.IntVar(&f.evalEv, "eval-every", -1, "steps between validation BPC estimates, 0 for only at the end (default: the config's)")
+	fs.Uint64Var(&f.seed, "seed", 0, "seed of the weights, the data order and the noise (default: the config's)")
+	fs.BoolVar(&f.asJSON, "json", false, "print the result as one JSON line")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	cfg, err := f.resolve()
+	if err != nil {
+		return err
+	}
+	tr, err := train.New(cfg, train.Options{Out: f.out, Resume: f.resume, Progress: os.Stderr, Terminal: isTerminal(os.Stderr)})
+	if err != nil {
+		return err
+	}
+	// Ctrl-C (or SIGTERM) asks the trainer to save and stop; a second one
+	// gets the default behaviour and ends the process at once.
+	ctx, stop := signal.NotifyContext(context.Background(), interruptSignals...)
+	defer stop()
+	go func() { <-ctx.Done(); stop() }()
+	res, err := tr.Run(ctx)
+	if err != nil {
+		return err
+	}
+	if f.asJSON {
+		return writeJSON(stdout, res)
+	}
+	if res.Interrupted {
+		_, err = fmt.Fprintf(stdout, "interrupted at step %d: checkpoint saved in %s; continue with --resume --out %s\n", res.Step, res.Checkpoint, f.out)
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "trained %d steps: loss %.4g, validation BPC %.4f; checkpoint in %s\n", res.Step, res.Loss, res.ValidBPC, res.Checkpoint)
+	return err
+}
+
+// resolve builds the run's configuration: the preset or file (or, on
+// --resume, the checkpoint's own settings), then the flags given.
+func (f *trainFlags) resolve() (train.Config, error) {
+	if f.out == "" {
+		return train.Config{}, usagef("--out DIR is required")
+	}
+	var cfg train.Config
+	var err error
+	switch {
+	case f.resume && !f.set["config"]:
+		cfg, err = train.SavedConfig(f.out)
+	case f.config == "":
+		return train.Config{}, usagef("give --config NAME|PATH (presets: %v), or --resume", train.PresetNames())
+	default:
+		cfg, err = train.LoadConfig(f.config)
+	}
+	if err != nil {
+		return cfg, err
+	}
+	if f.set["data"] {
+		cfg.Data = f.data
+	}
+	if f.set["steps"] {
+		cfg.Steps = f.steps
+	}
+	if f.set["batch"] {
+		cfg.Batch = f.batch
+	}
+	if f.set["lr"] {
+		cfg.LR = f.lr
+	}
+	if f.set["objective"] {
+		cfg.SetObjective(f.objective)
+	}
+	if f.set["ckpt-every"] {
+		cfg.CkptEvery = f.ckptEvery
+	}
+	if f.set["eval-every"] {
+		cfg.EvalEvery = f.evalEv
+	}
+	if f.set["seed"] {
+		cfg.Seed = f.seed
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, usagef("%v", err)
+	}
+	return cfg, nil
+}
+
+// isTerminal says whether w is a character device (a terminal), where the
+// progress line is redrawn in place instead of printed line by line.
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

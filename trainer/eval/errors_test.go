@@ -1,0 +1,96 @@
+package eval
+
+import (
+	"math"
+	"testing"
+
+	"github.com/rdlm-go/rdlm/core/ckpt"
+	"github.com/stretchr/testify/require"
+)
+
+func TestBadOptionsAreRejected(t *testing.T) {
+	for _, c := range []struct {
+		opt  Options
+		want string
+	}{
+		{Options{Family: "gpt"}, `unknown model family "gpt"`},
+		{Options{Seeds: -1}, "seeds must be >= 1"},
+		{Options{Batch: -2}, "batch must be >= 1"},
+		{Options{MaxSequences: -1}, "max sequences must be >= 0"},
+		{Options{BridgeSteps: -5}, "bridge steps must be >= 1"},
+		{Options{Workers: -1}, "workers must be >= 0"},
+	} {
+		_, err := NewWithDenoiser(uniformNet{}, testK, 8, testProcess(), c.opt)
+		require.ErrorContains(t, err, c.want)
+		require.Equal(t, "invalid", c.opt.Estimator())
+	}
+	require.Equal(t, "simulated-bridge-500", Options{}.Estimator())
+	require.Equal(t, "simulated-bridge-64", Options{BridgeSteps: 64}.Estimator())
+}
+
+func TestBadInputsAreRejected(t *testing.T) {
+	proc := testProcess()
+	proc.StepThr = 1.5
+	_, err := NewWithDenoiser(uniformNet{}, testK, 8, proc, Options{})
+	require.ErrorContains(t, err, "step_thr")
+	_, err = NewWithDenoiser(nil, testK, 8, testProcess(), Options{})
+	require.ErrorContains(t, err, "nil network")
+	_, err = New(nil, testProcess(), 8, Options{})
+	require.ErrorContains(t, err, "nil parameters")
+
+	e, err := NewWithDenoiser(uniformNet{}, testK, 8, testProcess(), Options{BridgeSteps: 5})
+	require.NoError(t, err)
+	_, err = e.Run(randomSeqs(3, 9, 1))
+	require.ErrorContains(t, err, "sequences of 9 tokens, the evaluator was built for 8")
+	_, err = e.Run(memSeqs{l: 8})
+	require.ErrorContains(t, err, "no sequences")
+	_, err = e.Run(nil)
+	require.ErrorContains(t, err, "no sequences")
+
+	// A corpus with more tokens than the model: named by sequence and position.
+	seqs := randomSeqs(3, 8, 1)
+	seqs.ids[2][5] = testK
+	_, err = e.Run(seqs)
+	require.ErrorContains(t, err, "sequence 2 position 5 holds token 27, outside the model's vocabulary of 27 tokens")
+}
+
+// The reported error bars follow their definitions, and an undefined one is
+// NaN, never a reassuring 0.
+func TestSummarizeStatistics(t *testing.T) {
+	// Three sequences, two seeds: per-sequence means 2, 4, 6 nats; seed means 3.5 and 4.5.
+	res := summarize([]float64{4, 8, 12}, []float64{10.5, 13.5}, 2)
+	toBPC := 1 / (2 * math.Ln2)
+	require.InEpsilon(t, 4*toBPC, res.BPC, 1e-12)
+	require.InEpsilon(t, 4.0, res.NELBO, 1e-12)
+	require.InEpsilon(t, 2/math.Sqrt(3)*toBPC, res.StdErr, 1e-12) // sd(2,4,6) = 2
+	require.InEpsilon(t, 0.5*toBPC, res.StdErrSeeds, 1e-12)       // sd(3.5,4.5) = 0.707, / sqrt 2
+	require.InDeltaSlice(t, []float64{3.5 * toBPC, 4.5 * toBPC}, res.SeedBPC, 1e-12)
+	require.Equal(t, 3, res.Sequences)
+	require.Equal(t, 2, res.Seeds)
+
+	one := summarize([]float64{5}, []float64{5}, 2)
+	require.True(t, math.IsNaN(one.StdErr))
+	require.True(t, math.IsNaN(one.StdErrSeeds))
+	require.InEpsilon(t, 5*toBPC, one.BPC, 1e-12)
+}
+
+// The family is the model's: asked for the other one, the evaluator refuses.
+func TestFamilyComesFromTheModel(t *testing.T) {
+	for _, c := range []struct {
+		proc          ckpt.Process
+		asked, family string
+	}{
+		{testProcess(), "", FamilyRDLM},
+		{testProcess(), FamilyRDLM, FamilyRDLM},
+		{mdlmProcess(), "", FamilyMDLM},
+		{mdlmProcess(), FamilyMDLM, FamilyMDLM},
+	} {
+		e, err := NewWithDenoiser(uniformNet{}, testK, 8, c.proc, Options{Family: c.asked})
+		require.NoError(t, err)
+		require.Equal(t, c.family, e.Options().Family)
+	}
+	_, err := NewWithDenoiser(uniformNet{}, testK, 8, testProcess(), Options{Family: FamilyMDLM})
+	require.ErrorContains(t, err, `the model is of family "rdlm"; it cannot be evaluated as "mdlm"`)
+	_, err = NewWithDenoiser(uniformNet{}, testK, 8, mdlmProcess(), Options{Family: FamilyRDLM})
+	require.ErrorContains(t, err, `the model is of family "mdlm"`)
+}

@@ -1,0 +1,250 @@
+package train
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/rdlm-go/rdlm/core/atomicfile"
+	"github.com/rdlm-go/rdlm/core/ckpt"
+	"github.com/rdlm-go/rdlm/trainer/data"
+	"github.com/rdlm-go/rdlm/trainer/optim"
+)
+
+// Names inside the run folder and inside a checkpoint.
+const (
+	CheckpointDir = "ckpt"
+	newDir        = ".ckpt-new"
+	oldDir        = ".ckpt-old"
+	StateFile     = "trainer.json"
+	MetricsFile   = "metrics.jsonl"
+	CurveFile     = "curve.svg"
+	TablesFile    = "xt-tables.bin"
+)
+
+const stateFormat = "rdlm-train-1"
+
+// trainerState is trainer.json: what a resume needs beyond the weights and
+// the optimiser.
+type trainerState struct {
+	Format string        `json:"format"`
+	Step   int           `json:"step"`
+	Data   data.Position `json:"data"`
+	Vocab  string        `json:"vocab"`       // the data's vocabulary name
+	Chars  string        `json:"vocab_chars"` // and its characters in id order
+	Config Config        `json:"config"`
+}
+
+// checkFresh refuses to start a new run over an existing one.
+func checkFresh(out string) error {
+	for _, name := range []string{CheckpointDir, oldDir, MetricsFile} {
+		if _, err := os.Stat(filepath.Join(out, name)); err == nil {
+			return fmt.Errorf("train: %s already holds a run (%s): pass --resume to continue it, or choose another --out", out, name)
+		}
+	}
+	if st, err := os.Stat(out); err == nil && !st.IsDir() {
+		return fmt.Errorf("train: output %s exists and is not a folder", out)
+	}
+	return nil
+}
+
+// Recover puts the complete checkpoint back at out/ckpt after a crash in the
+// middle of a swap: when ckpt is missing, .ckpt-old (the previous
+// checkpoint, complete: it was renamed whole) takes its place. A leftover
+// .ckpt-new is an unfinished write and is removed.
+func Recover(out string) error {
+	cur, old, nw := filepath.Join(out, CheckpointDir), filepath.Join(out, oldDir), filepath.Join(out, newDir)
+	_, errCur := os.Stat(cur)
+	_, errOld := os.Stat(old)
+	switch {
+	case errCur == nil && errOld == nil:
+		// Crash after the swap, before the cleanup.
+		if err := os.RemoveAll(old); err != nil {
+			return fmt.Errorf("train: recover %s: %v", out, err)
+		}
+	case errors.Is(errCur, fs.ErrNotExist) && errOld == nil:
+		if err := os.Rename(old, cur); err != nil {
+			return fmt.Errorf("train: recover %s: %v", out, err)
+		}
+	}
+	if _, err := os.Stat(nw); err == nil {
+		if err := os.RemoveAll(nw); err != nil {
+			return fmt.Errorf("train: recover %s: %v", out, err)
+		}
+	}
+	return nil
+}
+
+// readState recovers the run folder and reads its checkpoint's trainer.json.
+func readState(out string) (*trainerState, error) {
+	if err := Recover(out); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(out, CheckpointDir, StateFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("train: cannot resume: %s holds no checkpoint (%s is missing)", out, filepath.Join(CheckpointDir, StateFile))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("train: %v", err)
+	}
+	var st trainerState
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&st); err != nil {
+		return nil, fmt.Errorf("train: %s: not a trainer state: %v", path, err)
+	}
+	if st.Format != stateFormat {
+		return nil, fmt.Errorf("train: %s: format %q, this build reads %q", path, st.Format, stateFormat)
+	}
+	if err := st.Config.Validate(); err != nil {
+		return nil, fmt.Errorf("train: %s: %v", path, err)
+	}
+	return &st, nil
+}
+
+// SavedConfig is the configuration of the checkpoint in a run folder: the
+// starting point of a resume, which flags may then adjust.
+func SavedConfig(out string) (Config, error) {
+	st, err := readState(out)
+	if err != nil {
+		return Config{}, err
+	}
+	return st.Config, nil
+}
+
+// checkVocab refuses data whose vocabulary is not the checkpoint's.
+func (st *trainerState) checkVocab(c *data.Corpus, out string) error {
+	if c.Vocab.Size() != st.Config.Model.Vocab || c.Vocab.Chars() != st.Chars {
+		return fmt.Errorf("train: cannot resume %s: its model was trained on vocabulary %q of %d tokens %q, but data %s has vocabulary %q of %d tokens %q",
+			out, st.Vocab, st.Config.Model.Vocab, st.Chars, c.Name, c.Vocab.Name, c.Vocab.Size(), c.Vocab.Chars())
+	}
+	return nil
+}
+
+// restore loads the checkpoint into a freshly built trainer.
+func (tr *Trainer) restore(st *trainerState) error {
+	dir := filepath.Join(tr.opt.Out, CheckpointDir)
+	c, err := ckpt.Load(dir)
+	if err != nil {
+		return fmt.Errorf("train: resume: %v", err)
+	}
+	if c.Config.Model != tr.cfg.Model {
+		return fmt.Errorf("train: resume: %s holds model %+v, the run needs %+v", dir, c.Config.Model, tr.cfg.Model)
+	}
+	if int64(st.Step) != c.Config.Step {
+		return fmt.Errorf("train: resume: %s is at step %d but %s says %d", dir, c.Config.Step, StateFile, st.Step)
+	}
+	if err := optim.LoadState(filepath.Join(dir, optim.StateFile), tr.params.Flat, tr.adam, tr.ema); err != nil {
+		return fmt.Errorf("train: resume: %v", err)
+	}
+	if tr.adam.Step != st.Step {
+		return fmt.Errorf("train: resume: the optimiser state is at step %d, the checkpoint at %d", tr.adam.Step, st.Step)
+	}
+	if err := tr.batches.Seek(st.Data); err != nil {
+		return fmt.Errorf("train: resume: data: %v", err)
+	}
+	tr.step, tr.saved = st.Step, st.Step
+	// The metrics of steps after the checkpoint belong to the lost
+	// continuation: drop them, so that the file reads as one run.
+	hist, err := tr.log.reopen(filepath.Join(tr.opt.Out, MetricsFile), st.Step)
+	if err != nil {
+		return fmt.Errorf("train: resume: %v", err)
+	}
+	tr.history = hist
+	return nil
+}
+
+// save writes a checkpoint of the current step and swaps it in.
+func (tr *Trainer) save() error {
+	out := tr.opt.Out
+	nw, cur, old := filepath.Join(out, newDir), filepath.Join(out, CheckpointDir), filepath.Join(out, oldDir)
+	if err := Recover(out); err != nil {
+		return err
+	}
+	if err := tr.writeCheckpoint(nw); err != nil {
+		os.RemoveAll(nw)
+		return fmt.Errorf("train: step %d: checkpoint not saved (the previous one, step %d, is intact): %w", tr.step, tr.saved, err)
+	}
+	if err := tr.stage("written"); err != nil {
+		return err
+	}
+	if _, err := os.Stat(cur); err == nil {
+		if err := os.Rename(cur, old); err != nil {
+			return fmt.Errorf("train: step %d: %v", tr.step, err)
+		}
+	}
+	if err := tr.stage("old-moved"); err != nil {
+		return err
+	}
+	if err := os.Rename(nw, cur); err != nil {
+		return fmt.Errorf("train: step %d: %v (the previous checkpoint is in %s)", tr.step, err, old)
+	}
+	syncDir(out)
+	if err := tr.stage("swapped"); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(old); err != nil {
+		return fmt.Errorf("train: step %d: %v", tr.step, err)
+	}
+	tr.saved = tr.step
+	return tr.writeCurve()
+}
+
+// writeCheckpoint fills dir (created afresh) with the whole checkpoint,
+// trainer.json last.
+func (tr *Trainer) writeCheckpoint(dir string) error {
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	cfg := tr.cfg
+	c := &ckpt.Checkpoint{Params: tr.emaP, Config: ckpt.Config{
+		Model: cfg.Model, Process: tr.proc, Step: int64(tr.step), DType: ckpt.DTypeF32,
+		Training: &ckpt.Training{Objective: cfg.Objective, Times: cfg.Times, Window: cfg.Window, Data: cfg.Data,
+			Batch: cfg.Batch, Seed: cfg.Seed, TableParticles: cfg.TableParticles},
+	}}
+	if cfg.Family() == ckpt.FamilyMDLM {
+		c.Config.Training.Window, c.Config.Training.TableParticles = [2]float64{}, 0
+	}
+	if err := ckpt.Save(dir, c); err != nil {
+		return err
+	}
+	if err := tr.stage("weights"); err != nil {
+		return err
+	}
+	if err := optim.SaveState(filepath.Join(dir, optim.StateFile), tr.params.Flat, tr.adam, tr.ema); err != nil {
+		return err
+	}
+	st := trainerState{Format: stateFormat, Step: tr.step, Data: tr.batches.Position(),
+		Vocab: tr.corpus.Vocab.Name, Chars: tr.corpus.Vocab.Chars(), Config: cfg}
+	js, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteBytes(filepath.Join(dir, StateFile), append(js, '\n')); err != nil {
+		return err
+	}
+	syncDir(dir)
+	return nil
+}
+
+// stage lets tests stop a save at a given point, as a crash would.
+func (tr *Trainer) stage(name string) error {
+	if tr.saveStage == nil {
+		return nil
+	}
+	return tr.saveStage(name)
+}
+
+// syncDir makes renames inside dir durable; best effort (not every
+// platform can sync a folder).
+func syncDir(dir string) {
+	if f, err := os.Open(dir); err == nil {
+		_ = f.Sync()
+		f.Close()
+	}
+}

@@ -1,0 +1,344 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/rdlm-go/rdlm/core/ckpt"
+	"github.com/rdlm-go/rdlm/core/model"
+	"github.com/rdlm-go/rdlm/core/schedule"
+	"github.com/rdlm-go/rdlm/core/tables"
+	"github.com/rdlm-go/rdlm/trainer/data"
+	"github.com/rdlm-go/rdlm/trainer/eval"
+	"github.com/rdlm-go/rdlm/trainer/objective"
+	"github.com/rdlm-go/rdlm/trainer/optim"
+)
+
+// Options are the parts of a run that are not its Config.
+type Options struct {
+	Out      string    // the run folder
+	Resume   bool      // continue from Out's checkpoint instead of starting afresh
+	Progress io.Writer // progress lines (nil: none)
+	Terminal bool      // Progress is a terminal: rewrite one line in place
+	DataOpts []data.Option
+}
+
+// Result sums up a run.
+type Result struct {
+	Step        int     `json:"step"`        // steps taken in all
+	Loss        float64 `json:"loss"`        // mean training loss of the last logged interval
+	ValidBPC    float64 `json:"valid_bpc"`   // last validation BPC (NaN when never evaluated)
+	Interrupted bool    `json:"interrupted"` // stopped by the context; a checkpoint was saved
+	Checkpoint  string  `json:"checkpoint"`  // the folder of the final checkpoint
+}
+
+// ErrNonFinite is wrapped by the error of a run stopped by a NaN or Inf.
+var ErrNonFinite = errors.New("non-finite value")
+
+// Trainer owns a run: the model, the optimiser, the data, the objective and
+// every buffer a step uses.
+type Trainer struct {
+	cfg    Config
+	opt    Options
+	corpus *data.Corpus
+	proc   ckpt.Process
+
+	params  *model.Params[float32] // raw training weights
+	emaP    *model.Params[float32] // the EMA weights; Flat is ema.Shadow
+	grad    *model.Params[float32]
+	net     *model.Net[float32]
+	obj     *objective.Objective[float32]
+	adam    *optim.AdamW
+	ema     *optim.EMA
+	batches *data.Batches
+	dlogits []float32 // (B, L, K)
+	eval    *eval.Evaluator
+	valid   data.Sequences
+
+	step    int // steps taken
+	saved   int // step of the checkpoint on disk
+	log     metricsLog
+	history []record // what the curve is drawn from
+
+	// Test hooks (nil in production).
+	afterBackward func(step int, grad []float32)
+	afterStep     func(step int, loss float64)
+	saveStage     func(stage string) error
+}
+
+// New prepares a run: a fresh one (the run folder must not hold a
+// checkpoint or metrics yet) or, with opt.Resume, a continuation of the
+// checkpoint in opt.Out, whose settings cfg must keep (see checkResumable).
+func New(cfg Config, opt Options) (*Trainer, error) {
+	if opt.Out == "" {
+		return nil, fmt.Errorf("train: no output folder")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("train: %v", err)
+	}
+	var st *trainerState
+	if opt.Resume {
+		var err error
+		if st, err = readState(opt.Out); err != nil {
+			return nil, err
+		}
+		if err := cfg.checkResumable(st.Config); err != nil {
+			return nil, fmt.Errorf("train: resume %s: %v", opt.Out, err)
+		}
+	} else if err := checkFresh(opt.Out); err != nil {
+		return nil, err
+	}
+	corpus, err := openData(cfg, opt.DataOpts)
+	if err != nil {
+		return nil, err
+	}
+	if st != nil {
+		if err := st.checkVocab(corpus, opt.Out); err != nil {
+			return nil, err
+		}
+	}
+	// The vocabulary belongs to the data: a character vocabulary sizes the model.
+	cfg.Model.Vocab = corpus.Vocab.Size()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("train: %v", err)
+	}
+	if err := os.MkdirAll(opt.Out, 0o755); err != nil {
+		return nil, fmt.Errorf("train: output folder: %v", err)
+	}
+	tr := &Trainer{cfg: cfg, opt: opt, corpus: corpus}
+	if err := tr.build(); err != nil {
+		return nil, err
+	}
+	if st != nil {
+		if err := tr.restore(st); err != nil {
+			return nil, err
+		}
+	} else if err := tr.log.create(filepath.Join(opt.Out, MetricsFile)); err != nil {
+		return nil, fmt.Errorf("train: %v", err)
+	}
+	return tr, nil
+}
+
+func openData(cfg Config, extra []data.Option) (*data.Corpus, error) {
+	opts := append([]data.Option(nil), extra...)
+	if cfg.CharVocab {
+		opts = append(opts, data.WithCharVocab())
+	}
+	c, err := data.Open(cfg.Data, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("train: data: %v", err)
+	}
+	return c, nil
+}
+
+// build allocates the model, the optimiser and everything a step touches.
+func (tr *Trainer) build() error {
+	cfg := tr.cfg
+	mc := cfg.Model
+	L, B, K := mc.Length, cfg.Batch, mc.Vocab
+	tr.proc = ckpt.DefaultProcess()
+	tr.proc.Vocab = tr.corpus.Vocab.Name
+	tr.proc.StepThr, tr.proc.RhoFormula, tr.proc.RhoScale = cfg.StepThr, cfg.RhoFormula, cfg.RhoScale
+	if cfg.Family() == ckpt.FamilyMDLM {
+		tr.proc.Family = ckpt.FamilyMDLM
+	}
+	sched, err := schedule.ByName(tr.proc.Schedule, tr.proc.Beta0, tr.proc.Beta1)
+	if err != nil {
+		return err
+	}
+	var tab *tables.Tables
+	if cfg.Family() == ckpt.FamilyRDLM {
+		if tab, err = tr.loadTables(); err != nil {
+			return err
+		}
+	}
+	if tr.obj, err = objective.New[float32](cfg.objective(), tab, sched, K, L, B); err != nil {
+		return fmt.Errorf("train: %v", err)
+	}
+	seqs, err := tr.corpus.Train.Sequences(L)
+	if err != nil {
+		return fmt.Errorf("train: %v", err)
+	}
+	if tr.batches, err = data.NewBatches(seqs, B, cfg.Seed); err != nil {
+		return fmt.Errorf("train: %v", err)
+	}
+	if tr.valid, err = tr.corpus.Valid.Sequences(L); err != nil {
+		return fmt.Errorf("train: validation: %v", err)
+	}
+	tr.params = model.NewParams[float32](mc)
+	tr.params.Init(cfg.Seed, true)
+	tr.grad = model.NewParams[float32](mc)
+	if tr.net, err = model.NewNet(tr.params, B, L); err != nil {
+		return err
+	}
+	tr.dlogits = make([]float32, B*L*K)
+	if tr.adam, err = optim.NewAdamW(len(tr.params.Flat), optim.AdamWConfig{
+		LR: cfg.LR, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: cfg.WeightDecay, Warmup: cfg.Warmup,
+	}); err != nil {
+		return err
+	}
+	if tr.ema, err = optim.NewEMA(tr.params.Flat, cfg.EMA); err != nil {
+		return err
+	}
+	// The EMA's shadow doubles as the weights of the evaluation network and
+	// of the checkpoints: one buffer, no copies.
+	tr.emaP = model.NewParams[float32](mc)
+	copy(tr.emaP.Flat, tr.ema.Shadow)
+	tr.ema.Shadow = tr.emaP.Flat
+	tr.eval, err = eval.New(tr.emaP, tr.proc, L, eval.Options{
+		Family: cfg.Family(), Seed: cfg.Seed, Batch: min(B, eval.DefaultBatch),
+		MaxSequences: cfg.EvalSequences, BridgeSteps: cfg.EvalBridgeSteps,
+	})
+	return err
+}
+
+// loadTables builds the x_t tables once per run folder and reuses them.
+func (tr *Trainer) loadTables() (*tables.Tables, error) {
+	tc := tables.DefaultConfig(tr.cfg.Model.Vocab)
+	formula, err := tables.ParseFormula(tr.cfg.RhoFormula)
+	if err != nil {
+		return nil, err
+	}
+	tc.Formula, tc.RhoScale, tc.Particles = formula, tr.cfg.RhoScale, tr.cfg.TableParticles
+	tab, built, err := tables.LoadOrBuild(filepath.Join(tr.opt.Out, TablesFile), tc)
+	if err != nil {
+		return nil, fmt.Errorf("train: x_t tables: %v", err)
+	}
+	if built {
+		tr.progressf("built the x_t tables (%d tokens, %s rho, %d particles)\n", tc.Tokens, tr.cfg.RhoFormula, tc.Particles)
+	}
+	return tab, nil
+}
+
+// Step is the number of steps taken so far.
+func (tr *Trainer) Step() int { return tr.step }
+
+// Config is the run's configuration (with the data's vocabulary size).
+func (tr *Trainer) Config() Config { return tr.cfg }
+
+// trainStep takes one optimiser step and returns its loss and the gradient
+// norm before clipping. It allocates nothing. On a NaN or Inf it returns an
+// error wrapping ErrNonFinite and leaves the weights as they were.
+func (tr *Trainer) trainStep() (loss, norm float64, err error) {
+	step := tr.step + 1
+	B := tr.cfg.Batch
+	tokens := tr.batches.Next()
+	x, t, err := tr.obj.Corrupt(tokens, B, tr.cfg.Seed, uint64(step))
+	if err != nil {
+		return 0, 0, err
+	}
+	logits, err := tr.net.Forward(x, t)
+	if err != nil {
+		return 0, 0, err
+	}
+	if loss, err = tr.obj.Loss(logits, tokens, tr.dlogits); err != nil {
+		return 0, 0, err
+	}
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return loss, 0, nonFinite(step, "loss", loss)
+	}
+	tr.grad.Zero()
+	if err := tr.net.BackwardFrom(tr.grad, tr.dlogits); err != nil {
+		return 0, 0, err
+	}
+	if tr.afterBackward != nil {
+		tr.afterBackward(step, tr.grad.Flat)
+	}
+	norm = optim.ClipGlobalNorm(tr.grad.Flat, tr.cfg.Clip)
+	if math.IsNaN(norm) || math.IsInf(norm, 0) {
+		return loss, norm, nonFinite(step, "gradient norm", norm)
+	}
+	tr.adam.Update(tr.params.Flat, tr.grad.Flat)
+	tr.ema.Update(tr.params.Flat)
+	tr.step = step
+	return loss, norm, nil
+}
+
+func nonFinite(step int, what string, v float64) error {
+	return fmt.Errorf("train: step %d: %s is %v (%w); stopped without updating the weights", step, what, v, ErrNonFinite)
+}
+
+// Run trains until cfg.Steps, writing metrics, checkpoints and evaluations
+// on the way. When ctx is cancelled (Ctrl-C) it saves a checkpoint at the
+// current step and returns with Result.Interrupted set. A NaN or Inf stops
+// the run with an error naming the step; the last checkpoint is left as it
+// was.
+func (tr *Trainer) Run(ctx context.Context) (Result, error) {
+	defer tr.log.close()
+	res := Result{ValidBPC: math.NaN(), Checkpoint: filepath.Join(tr.opt.Out, CheckpointDir)}
+	meter := newMeter(tr.step, tr.cfg.Steps, tr.cfg.Batch*tr.cfg.Model.Length)
+	for tr.step < tr.cfg.Steps {
+		if ctx.Err() != nil {
+			res.Interrupted = true
+			break
+		}
+		loss, norm, err := tr.trainStep()
+		if err != nil {
+			tr.progressEnd()
+			res.Step = tr.step
+			return res, fmt.Errorf("%w (last checkpoint: step %d in %s)", err, tr.saved, res.Checkpoint)
+		}
+		meter.add(loss, norm)
+		if tr.step%tr.cfg.LogEvery == 0 || tr.step == tr.cfg.Steps {
+			r := meter.record(tr.step, tr.adam.Config.LearningRate(tr.step))
+			res.Loss = r.Loss
+			if err := tr.logRecord(r); err != nil {
+				return res, err
+			}
+			tr.progressLine(meter, r)
+		} else if tr.opt.Terminal && time.Since(meter.drawn) > 200*time.Millisecond {
+			tr.progressLine(meter, meter.peek(tr.step))
+		}
+		last := tr.step == tr.cfg.Steps
+		if (tr.cfg.EvalEvery > 0 && tr.step%tr.cfg.EvalEvery == 0) || last {
+			bpc, err := tr.evaluate()
+			if err != nil {
+				return res, err
+			}
+			res.ValidBPC = bpc
+		}
+		if tr.step%tr.cfg.CkptEvery == 0 || last {
+			if err := tr.save(); err != nil {
+				return res, err
+			}
+		}
+		if tr.afterStep != nil {
+			tr.afterStep(tr.step, loss)
+		}
+	}
+	tr.progressEnd()
+	if tr.saved != tr.step {
+		if err := tr.save(); err != nil {
+			return res, err
+		}
+	}
+	res.Step = tr.step
+	return res, nil
+}
+
+// evaluate estimates the validation BPC of the EMA weights with the
+// evaluator of package eval and logs it.
+func (tr *Trainer) evaluate() (float64, error) {
+	start := time.Now()
+	r, err := tr.eval.Run(tr.valid)
+	if err != nil {
+		return 0, fmt.Errorf("train: step %d: validation: %v", tr.step, err)
+	}
+	rec := record{Step: tr.step, ValidBPC: &r.BPC, ValidStdErr: &r.StdErr, Estimator: r.Estimator}
+	if math.IsNaN(r.StdErr) {
+		rec.ValidStdErr = nil
+	}
+	if err := tr.logRecord(rec); err != nil {
+		return 0, err
+	}
+	tr.progressEnd()
+	tr.progressf("step %d: validation BPC %.4f (%s, %d sequences, EMA weights, %.1fs)\n",
+		tr.step, r.BPC, r.Estimator, r.Sequences, time.Since(start).Seconds())
+	return r.BPC, nil
+}
