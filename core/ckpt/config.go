@@ -19,6 +19,7 @@ import (
 
 	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/schedule"
+	"github.com/rdlm-go/rdlm/core/split"
 	"github.com/rdlm-go/rdlm/core/text"
 )
 
@@ -64,7 +65,27 @@ type Process struct {
 	// FamilyMDLM, the masked discrete diffusion baseline trained on the
 	// same network, whose sphere settings above are then unused.
 	Family string `json:"family,omitempty"`
+	// Split is set for models trained with dimension splitting
+	// (rdlm-math.md section 9): each token id is Split.Digits positions of
+	// base-Split.Base digits, and the model's vocab is the base.
+	Split *Split `json:"split,omitempty"`
+	// Tokenizer names how token ids (after undoing Split) become text when
+	// they are not characters of Vocab, e.g. TokenizerBERT; empty for the
+	// character vocabularies.
+	Tokenizer string `json:"tokenizer,omitempty"`
 }
+
+// Split records dimension splitting: ids of a Vocab-word vocabulary written
+// as Digits base-Base digits, least significant first, token-major.
+type Split struct {
+	Vocab  int `json:"vocab"`  // K0, the token ids' vocabulary size
+	Base   int `json:"base"`   // K, digit values: the model's vocab
+	Digits int `json:"digits"` // m, positions per token
+}
+
+// TokenizerBERT is bert-base-uncased's WordPiece vocabulary (the
+// reference's LM1B models); its vocab.txt is needed to print text.
+const TokenizerBERT = "bert-base-uncased"
 
 // Model families (Process.Family).
 const (
@@ -145,6 +166,17 @@ func (c Config) Validate() error {
 	}
 	if c.Process.Vocab == "text8" && c.Model.Vocab != text.Text8().Size() {
 		return fmt.Errorf("model.vocab is %d but process.vocab %q has %d tokens", c.Model.Vocab, c.Process.Vocab, text.Text8().Size())
+	}
+	if sp := c.Process.Split; sp != nil {
+		if sp.Base != c.Model.Vocab {
+			return fmt.Errorf("process.split.base is %d but model.vocab is %d (the model sees digits)", sp.Base, c.Model.Vocab)
+		}
+		if m, err := split.Digits(sp.Vocab, sp.Base); err != nil || m != sp.Digits {
+			return fmt.Errorf("process.split: %d ids in base %d need %d digits, not %d (%v)", sp.Vocab, sp.Base, m, sp.Digits, err)
+		}
+		if c.Model.Length%sp.Digits != 0 {
+			return fmt.Errorf("model.length %d is not a whole number of %d-digit tokens", c.Model.Length, sp.Digits)
+		}
 	}
 	if c.Step < 0 {
 		return fmt.Errorf("step must be >= 0, got %d", c.Step)

@@ -1,0 +1,235 @@
+package refimport
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/rdlm-go/rdlm/core/ckpt"
+	"github.com/rdlm-go/rdlm/core/model"
+	"github.com/rdlm-go/rdlm/core/split"
+	"github.com/rdlm-go/rdlm/core/torchckpt"
+)
+
+// architecture reads the network's sizes from the tensors' shapes and checks
+// them against the config's model section; the positions per sequence and
+// the dimension splitting come from the config.
+func architecture(state []namedTensor, cfg torchckpt.Config) (model.Config, *ckpt.Split, error) {
+	shapes := map[string][]int{}
+	blocks := 0
+	for _, nt := range state {
+		shapes[nt.name] = nt.t.Shape
+		if rest, ok := strings.CutPrefix(nt.name, "blocks."); ok {
+			i, err := strconv.Atoi(rest[:max(strings.IndexByte(rest, '.'), 0)])
+			if err != nil {
+				return model.Config{}, nil, fmt.Errorf("model key %q: block index is not a number", nt.name)
+			}
+			blocks = max(blocks, i+1)
+		}
+	}
+	dim := func(name string, axis, rank int) (int, error) {
+		s, ok := shapes[name]
+		if !ok || len(s) != rank {
+			return 0, fmt.Errorf("model state has no %s of rank %d (got shape %v): not the reference DiT", name, rank, s)
+		}
+		return s[axis], nil
+	}
+	var mc model.Config
+	var err error
+	if mc.Hidden, err = dim("vocab_embed.embedding.weight", 0, 2); err != nil {
+		return mc, nil, err
+	}
+	if mc.Vocab, err = dim("vocab_embed.embedding.weight", 1, 2); err != nil {
+		return mc, nil, err
+	}
+	if mc.Cond, err = dim("sigma_map.mlp.0.weight", 0, 2); err != nil {
+		return mc, nil, err
+	}
+	if tf, _ := dim("sigma_map.mlp.0.weight", 1, 2); tf != model.TimeFeatures {
+		return mc, nil, fmt.Errorf("sigma_map.mlp.0.weight takes %d time features, want %d", tf, model.TimeFeatures)
+	}
+	mc.Blocks = blocks
+
+	if target, err := cfg.String("model._target_"); err != nil {
+		return mc, nil, err
+	} else if !strings.HasSuffix(target, "DiT") {
+		return mc, nil, fmt.Errorf("config model._target_ is %q; only the reference DiT (model.dit.DiT) converts", target)
+	}
+	heads, err := cfg.Int("model.n_heads")
+	if err != nil {
+		return mc, nil, err
+	}
+	mc.Heads = int(heads)
+	// The rotary buffer holds head_dim/2 frequencies: a second witness.
+	if half, err := dim(rotaryBuffer, 0, 1); err == nil && half*2*mc.Heads != mc.Hidden {
+		return mc, nil, fmt.Errorf("config model.n_heads %d disagrees with %s (%d frequencies, hidden %d)", mc.Heads, rotaryBuffer, half, mc.Hidden)
+	}
+	for _, c := range []struct {
+		path string
+		got  int
+	}{{"model.hidden_size", mc.Hidden}, {"model.n_blocks", mc.Blocks}, {"model.cond_dim", mc.Cond},
+		{"model.input_dim", mc.Vocab}, {"model.output_dim", mc.Vocab}, {"tokens", mc.Vocab}} {
+		v, err := cfg.Int(c.path)
+		if err != nil {
+			return mc, nil, err
+		}
+		if int(v) != c.got {
+			return mc, nil, fmt.Errorf("config %s is %d but the weights have %d", c.path, v, c.got)
+		}
+	}
+
+	tokens, err := cfg.Int("model.length")
+	if err != nil {
+		return mc, nil, err
+	}
+	k0, err := cfg.Int("original_tokens")
+	if err != nil {
+		return mc, nil, err
+	}
+	var sp *ckpt.Split
+	mc.Length = int(tokens)
+	if int(k0) != mc.Vocab {
+		m, err := split.Digits(int(k0), mc.Vocab)
+		if err != nil {
+			return mc, nil, err
+		}
+		// The reference computes ceil(ln K0 / ln K) in floating point; where
+		// that disagrees with the exact count the model was trained on a
+		// layout split cannot describe.
+		if ref := int(math.Ceil(math.Log(float64(k0)) / math.Log(float64(mc.Vocab)))); ref != m {
+			return mc, nil, fmt.Errorf("the reference lays %d ids out in %d base-%d digits, not the %d needed: not supported", k0, ref, mc.Vocab, m)
+		}
+		sp = &ckpt.Split{Vocab: int(k0), Base: mc.Vocab, Digits: m}
+		mc.Length *= m
+	}
+	if err := mc.Validate(); err != nil {
+		return mc, nil, err
+	}
+	// Every parameter of the inferred architecture, and nothing else but the
+	// rotary buffer, must be in the state dict with its shape.
+	want := map[string]bool{}
+	for _, s := range mc.Specs() {
+		want[s.Name] = true
+		got, ok := shapes[s.Name]
+		if !ok {
+			return mc, nil, fmt.Errorf("model state lacks %s", s.Name)
+		}
+		if !equalShape(got, s.Shape) {
+			return mc, nil, fmt.Errorf("model %s has shape %v, want %v", s.Name, got, s.Shape)
+		}
+	}
+	for _, nt := range state {
+		if !want[nt.name] && nt.name != rotaryBuffer {
+			return mc, nil, fmt.Errorf("model state has %s, which the reference DiT does not", nt.name)
+		}
+	}
+	return mc, sp, nil
+}
+
+// process reads the diffusion settings. Only the reference's mixture path
+// with a step threshold (the published models) maps onto our process.
+func process(cfg torchckpt.Config, opt Options, rep *Report) (ckpt.Process, error) {
+	p := ckpt.Process{RhoFormula: ckpt.RhoReference, Family: ckpt.FamilyRDLM}
+	target, err := cfg.String("sde._target_")
+	if err != nil {
+		return p, err
+	}
+	if !strings.HasSuffix(target, "LogBridge_Mixture") {
+		return p, fmt.Errorf("config sde._target_ is %q; only the mixture path (sde.LogBridge_Mixture) converts", target)
+	}
+	if mix, err := cfg.String("sde.mix_type"); err != nil {
+		return p, err
+	} else if !strings.Contains(mix, "step") {
+		return p, fmt.Errorf("config sde.mix_type is %q; only the step mixture converts", mix)
+	}
+	if mask, err := cfg.Get("sde.prior_dist.add_mask_token"); err != nil {
+		return p, err
+	} else if mask != true {
+		return p, fmt.Errorf("config sde.prior_dist.add_mask_token is %v; our process always has the mask coordinate", mask)
+	}
+	if p.StepThr, err = setting(cfg, "sde.step_thr", "--step-thr", opt.StepThr, rep); err != nil {
+		return p, err
+	}
+	if p.RhoScale, err = setting(cfg, "sde.rho_scale", "--rho-scale", opt.RhoScale, rep); err != nil {
+		return p, err
+	}
+	sched, err := cfg.String("scheduler._target_")
+	if err != nil {
+		return p, err
+	}
+	if !strings.HasSuffix(sched, "Geometric") {
+		return p, fmt.Errorf("config scheduler._target_ is %q; only the geometric schedule converts", sched)
+	}
+	p.Schedule = "geometric"
+	if p.Beta0, err = cfg.Float("scheduler.beta_0"); err != nil {
+		return p, err
+	}
+	if p.Beta1, err = cfg.Float("scheduler.beta_f"); err != nil {
+		return p, err
+	}
+	steps, err := cfg.Int("sampling.steps")
+	if err != nil {
+		return p, err
+	}
+	p.SampleSteps = int(steps)
+	data, err := cfg.String("data.train")
+	if err != nil {
+		return p, err
+	}
+	switch data {
+	case "text8", "lm1b":
+		p.Vocab = data
+	default:
+		return p, fmt.Errorf("config data.train is %q; the reference's text8 and lm1b models convert", data)
+	}
+	return p, p.Validate()
+}
+
+// setting takes a number from the config, or from the caller when the
+// config lacks it; both present must agree.
+func setting(cfg torchckpt.Config, path, flag string, given *float64, rep *Report) (float64, error) {
+	v, err := cfg.Float(path)
+	switch {
+	case err == nil && given != nil && *given != v:
+		return 0, fmt.Errorf("%s %g disagrees with the checkpoint's config %s = %g", flag, *given, path, v)
+	case err == nil:
+		return v, nil
+	case errors.Is(err, torchckpt.ErrMissing) && given != nil:
+		rep.FromFlags = append(rep.FromFlags, fmt.Sprintf("%s = %g (%s)", path, *given, flag))
+		return *given, nil
+	case errors.Is(err, torchckpt.ErrMissing):
+		return 0, fmt.Errorf("%v: the checkpoint does not record it; give it with %s (a default would silently change the model)", err, flag)
+	}
+	return 0, err
+}
+
+func tokenizerFor(vocab string) (string, error) {
+	if vocab == "lm1b" {
+		return ckpt.TokenizerBERT, nil // the reference's data.get_tokenizer
+	}
+	return "", fmt.Errorf("data %q with dimension splitting: no known tokenizer", vocab)
+}
+
+// training records what the config says about the run; fields it lacks
+// stay empty (the record is informative).
+func training(cfg torchckpt.Config) *ckpt.Training {
+	t := &ckpt.Training{}
+	t.Objective, _ = cfg.String("training.loss_type")
+	t.Data, _ = cfg.String("data.train")
+	if b, err := cfg.Int("training.batch_size"); err == nil {
+		t.Batch = int(b)
+	}
+	if s, err := cfg.Int("seed"); err == nil && s >= 0 {
+		t.Seed = uint64(s)
+	}
+	if w, _ := cfg.String("scheduler.weight_type"); w == "step" {
+		t.Times = "importance"
+		t.Window[0], _ = cfg.Float("scheduler.left")
+		t.Window[1], _ = cfg.Float("scheduler.right")
+	} else {
+		t.Times = w
+	}
+	return t
+}
