@@ -9,6 +9,7 @@ import (
 
 	"github.com/rdlm-go/rdlm/core/atomicfile"
 	"github.com/rdlm-go/rdlm/core/ckpt"
+	"github.com/rdlm-go/rdlm/core/gpu"
 	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/sampler"
@@ -20,7 +21,7 @@ func init() {
 	register(&command{
 		name:    "sample",
 		summary: "generate text with a model: the geodesic random walk on the sphere",
-		usage:   "--model DIR [--steps S] [--length L] [--n N] [--seed S] [--batch B] [--prompt TEXT | --template TEXT] [--raw] [--trace FILE] [--json]",
+		usage:   "--model DIR [--steps S] [--length L] [--n N] [--seed S] [--batch B] [--prompt TEXT | --template TEXT] [--raw] [--trace FILE] [--json] [--backend cpu|webgpu] [--webgpu-lib PATH]",
 		run:     runSample,
 	})
 }
@@ -31,6 +32,7 @@ const defaultSampleBatch = 8
 
 type sampleFlags struct {
 	model, prompt, template, trace string
+	backend, webgpuLib             string
 	steps, length, n, batch        int
 	seed                           uint64
 	raw, asJSON                    bool
@@ -50,6 +52,8 @@ func runSample(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	fs.BoolVar(&f.raw, "raw", false, "take --prompt/--template verbatim; by default they are first normalised to the text8 alphabet (lowercase letters and spaces, digits spelled out, other characters become spaces)")
 	fs.StringVar(&f.trace, "trace", "", "write a JSON file with every step's t and each position's most likely character and its probability")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON line per sample")
+	fs.StringVar(&f.backend, "backend", "cpu", "where the network runs: cpu, or webgpu (the WGSL engine; the same seed gives the same text up to float rounding)")
+	fs.StringVar(&f.webgpuLib, "webgpu-lib", "", "webgpu.h library (Dawn or wgpu-native) for --backend webgpu; default $"+gpu.LibraryEnv+", then the test installer's copy, then the system's")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -66,6 +70,9 @@ func runSample(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if c.Config.Process.Split != nil { // token ids spelt in digits (LM1B): sample_split.go
+		return runSplitSample(&f, dir, c, stdout)
+	}
 	job, err := newSampleJob(&f, c)
 	if err != nil {
 		return err
@@ -78,6 +85,8 @@ func (f *sampleFlags) check() error {
 	switch {
 	case f.set["prompt"] && f.set["template"]:
 		return usagef("give --prompt or --template, not both")
+	case f.backend != "cpu" && f.backend != "webgpu":
+		return usagef("--backend is cpu or webgpu, not %q", f.backend)
 	case f.set["steps"] && f.steps < 1:
 		return usagef("--steps must be >= 1, got %d", f.steps)
 	case f.set["length"] && f.length < 1:
@@ -135,6 +144,7 @@ type sampleJob struct {
 	hold    []int
 	holdTxt string // the prompt or template after normalisation
 	smp     *sampler.Sampler
+	walk    *gpu.Walk // --backend webgpu without --trace: the whole walk on the device
 }
 
 func newSampleJob(f *sampleFlags, c *ckpt.Checkpoint) (*sampleJob, error) {
@@ -170,13 +180,38 @@ func newSampleJob(f *sampleFlags, c *ckpt.Checkpoint) (*sampleJob, error) {
 	if err != nil {
 		return nil, err
 	}
-	net, err := model.NewInference(c.Params, j.batch, j.length)
-	if err != nil {
-		return nil, err
-	}
-	j.smp, err = sampler.New(sampler.DenoiserFunc(net.Forward), sampler.Config{
+	scfg := sampler.Config{
 		Batch: j.batch, Length: j.length, Vocab: mc.Vocab, Steps: j.steps, Schedule: sched, Mixture: mix,
-	})
+	}
+	var den sampler.Denoiser
+	if f.backend == "webgpu" {
+		// The device network; a missing library or adapter is an error that
+		// says how to get one (--backend cpu always works).
+		drv, err := gpu.Open(gpu.Options{Library: f.webgpuLib})
+		if err != nil {
+			return nil, err
+		}
+		eng, err := gpu.NewEngine(drv, c.Params, j.batch, j.length)
+		if err != nil {
+			return nil, err
+		}
+		den = eng
+		if f.trace == "" { // a trace needs each step's probabilities on the host
+			if j.walk, err = gpu.NewWalk(eng, scfg); err != nil {
+				return nil, err
+			}
+			if err := j.walk.SetHold(j.hold); err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		net, err := model.NewInference(c.Params, j.batch, j.length)
+		if err != nil {
+			return nil, err
+		}
+		den = sampler.DenoiserFunc(net.Forward)
+	}
+	j.smp, err = sampler.New(den, scfg)
 	if err != nil {
 		return nil, err
 	}
@@ -276,7 +311,11 @@ func (j *sampleJob) run(stdout io.Writer) error {
 	tokens := make([]int, j.batch*L)
 	for first := 0; first < n; first += j.batch {
 		m := min(j.batch, n-first)
-		if err := j.smp.Sample(tokens[:m*L], j.f.seed, uint64(first), m); err != nil {
+		sample := j.smp.Sample
+		if j.walk != nil {
+			sample = j.walk.Sample
+		}
+		if err := sample(tokens[:m*L], j.f.seed, uint64(first), m); err != nil {
 			return err
 		}
 		for s := 0; s < m; s++ {

@@ -1,0 +1,22 @@
+// Package gpu runs the denoiser's forward pass and the geodesic random walk
+// as WebGPU compute shaders (the WGSL in package shaders), so that the same Go
+// code samples in the browser and natively.
+//
+// Two layers:
+//
+//   - Driver is the small slice of WebGPU the engine needs: storage and
+//     uniform buffers, compute pipelines with their bind groups, one command
+//     stream at a time (dispatches and copies), and a blocking read-back. It
+//     has two implementations split by build tag: js (syscall/js over
+//     navigator.gpu, driver_js.go) and native (webgpu.h loaded at run time
+//     through github.com/ebitengine/purego, native_*.go), so CGO_ENABLED=0
+//     builds keep working and a missing library is an error, not a link
+//     failure.
+//   - Engine owns one model on one Driver: the weights uploaded once, every
+//     activation buffer, pipeline and bind group created once, and a command
+//     stream per forward pass or per sampling step (Engine.Logits implements
+//     sampler.Denoiser; Walk runs the whole walk on the device).
+//
+// Every kernel is tested against the CPU reference (core/nn, core/model,
+// core/process) with stated error bounds; see kernels_test.go.
+package gpu

@@ -1,0 +1,52 @@
+// layernorm: the reference's LayerNorm (no bias, learnable weight) fused with
+// the adaLN modulation of its sequence:
+//   out = ((x - mean) rstd w) (1 + scale) + shift,  rstd = 1/sqrt(var + 1e-5)
+// One workgroup per row; mean and variance in two reductions, as the CPU does.
+//
+//   x, out (rows, d);  w (d);  mod (batch, mod_stride): shift at shift_off,
+//   scale at scale_off; row r belongs to sequence r / l
+struct Params { rows: u32, d: u32, l: u32, mod_stride: u32, shift_off: u32, scale_off: u32, _a: u32, _b: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> w: array<wt>;
+@group(0) @binding(3) var<storage, read> mods: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+
+var<workgroup> part: array<f32, 64>;
+
+fn reduce(lid: u32, v: f32) -> f32 {
+	part[lid] = v;
+	workgroupBarrier();
+	for (var s = 32u; s > 0u; s >>= 1u) {
+		if (lid < s) {
+			part[lid] += part[lid + s];
+		}
+		workgroupBarrier();
+	}
+	let total = part[0];
+	workgroupBarrier();
+	return total;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li: vec3<u32>) {
+	let r = wg.x;
+	let lid = li.x;
+	let base = r * p.d;
+	var s = 0.0;
+	for (var j = lid; j < p.d; j += 64u) {
+		s += x[base + j];
+	}
+	let mean = reduce(lid, s) / f32(p.d);
+	var ss = 0.0;
+	for (var j = lid; j < p.d; j += 64u) {
+		let c = x[base + j] - mean;
+		ss += c * c;
+	}
+	let rs = 1.0 / sqrt(reduce(lid, ss) / f32(p.d) + 1e-5);
+	let m = (r / p.l) * p.mod_stride;
+	for (var j = lid; j < p.d; j += 64u) {
+		let xh = (x[base + j] - mean) * rs * f32(w[j]);
+		out[base + j] = xh * (1.0 + mods[m + p.scale_off + j]) + mods[m + p.shift_off + j];
+	}
+}
