@@ -4,18 +4,38 @@
 GO      ?= go
 PKGS    := ./...
 
-.PHONY: all build test vet gotest wasm-build wasm-gputest webgpu-env run bench bench-peer clean
+.PHONY: all build test vet gotest wasm-build wasm-gputest webgpu-env site-test site serve run train-default bench bench-peer clean
 
 all: build
 
 build:
 	$(GO) build -o bin/rdlm ./cmd/rdlm
 
-# The main job on the built-in defaults.
+# The main job: generate text with the built-in default model.
 run: build
-	./bin/rdlm tables --tokens 27 --at 0.5,0.85,0.95
+	./bin/rdlm sample --n 4 --length 128 --seed 1
 
-test: vet webgpu-env gotest wasm-build wasm-gputest
+# The default model the site serves (the one built into the CLI).
+SITE_MODEL ?= core/builtin/shakespeare
+
+# A self-contained static folder: pages, widget, worker, wasm engine, model.
+site:
+	site/build.sh out/site --model $(SITE_MODEL)
+
+serve: build site
+	./bin/rdlm serve --addr 127.0.0.1:8080 --dir out/site
+
+# Retrain the built-in default model and its masked-diffusion baseline with the
+# same budget, then ship the RDLM one as f16 (see BENCHMARKS.md for figures).
+DEFAULT_STEPS ?= 12000
+train-default: build
+	./bin/rdlm train --config small --out runs/rdlm-small --steps $(DEFAULT_STEPS) --ckpt-every 500 --eval-every 1000
+	./bin/rdlm train --config small --objective mdlm --out runs/mdlm-small --steps $(DEFAULT_STEPS) --ckpt-every 500 --eval-every 1000
+	./bin/rdlm export --model runs/rdlm-small/ckpt --out core/builtin/shakespeare --f16 --force
+	./bin/rdlm eval --model shakespeare --split test --seeds 3 --json
+	./bin/rdlm eval --model runs/mdlm-small/ckpt --split test --seeds 3 --json
+
+test: vet webgpu-env gotest wasm-build wasm-gputest site-test
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)
@@ -33,6 +53,11 @@ webgpu-env:
 wasm-gputest:
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec "$(CURDIR)/core/gpu/testenv/go_js_wasm_exec" ./core/gpu/ ./shaders/
 
+# The page, the widget and the worker in headless Chromium (WebGPU on
+# SwiftShader, and the CPU fallback).
+site-test:
+	site/tests/run.sh
+
 # The core must stay portable to the browser.
 wasm-build:
 	GOOS=js GOARCH=wasm $(GO) build $(PKGS)
@@ -41,4 +66,4 @@ bench: build
 	./bin/rdlm bench --json
 
 clean:
-	rm -rf bin
+	rm -rf bin out

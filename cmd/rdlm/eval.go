@@ -33,7 +33,7 @@ type evalFlags struct {
 
 func runEval(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	var f evalFlags
-	fs.StringVar(&f.model, "model", "", "checkpoint folder (required: no model is built in yet)")
+	fs.StringVar(&f.model, "model", "", modelFlagHelp)
 	fs.StringVar(&f.data, "data", "", "shakespeare, text8 or a text file (default: the corpus the model was trained on, else "+defaultEvalData+")")
 	fs.StringVar(&f.split, "split", "test", "which part of the corpus: valid or test (train to compare against training)")
 	fs.IntVar(&f.seeds, "seeds", 1, "independent repetitions over the same sequences")
@@ -48,14 +48,11 @@ func runEval(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	if err := f.check(); err != nil {
 		return err
 	}
-	dir, err := resolveModel(f.model)
+	c, label, err := loadModel(f.model)
 	if err != nil {
 		return err
 	}
-	c, err := ckpt.Load(dir)
-	if err != nil {
-		return err
-	}
+	f.model = label
 	if f.data == "" {
 		f.data = trainedOn(c)
 	}

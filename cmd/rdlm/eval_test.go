@@ -85,7 +85,7 @@ func TestEvalRefusesBadRequests(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{}, 2, "--model DIR is required"},
+		{[]string{"--model", "no-such-model"}, 1, "no built-in model of that name"},
 		{[]string{"--model", filepath.Join(tmp, "absent")}, 1, "no such checkpoint folder"},
 		{[]string{"--model", dir, "--split", "dev"}, 2, `--split must be valid or test`},
 		{[]string{"--model", dir, "--seeds", "0"}, 2, "--seeds must be >= 1"},

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/rdlm-go/rdlm/core/atomicfile"
 	"github.com/rdlm-go/rdlm/core/ckpt"
@@ -41,7 +40,7 @@ type sampleFlags struct {
 
 func runSample(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	var f sampleFlags
-	fs.StringVar(&f.model, "model", "", "checkpoint folder (required: no model is built in yet)")
+	fs.StringVar(&f.model, "model", "", modelFlagHelp)
 	fs.IntVar(&f.steps, "steps", 0, "walk steps (default: the model's sample_steps)")
 	fs.IntVar(&f.length, "length", 0, "characters per sample (default: the model's length, or the template's)")
 	fs.IntVar(&f.n, "n", 1, "number of samples")
@@ -62,11 +61,7 @@ func runSample(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	if err := f.check(); err != nil {
 		return err
 	}
-	dir, err := resolveModel(f.model)
-	if err != nil {
-		return err
-	}
-	c, err := ckpt.Load(dir)
+	c, dir, err := loadModel(f.model)
 	if err != nil {
 		return err
 	}
@@ -97,25 +92,6 @@ func (f *sampleFlags) check() error {
 		return usagef("--batch must be >= 1, got %d", f.batch)
 	}
 	return nil
-}
-
-// resolveModel turns --model into a checkpoint folder. Only folder paths
-// exist today; built-in models will be looked up by name here.
-func resolveModel(name string) (string, error) {
-	if name == "" {
-		return "", usagef("--model DIR is required (this build has no built-in model yet)")
-	}
-	st, err := os.Stat(name)
-	if os.IsNotExist(err) {
-		return "", fmt.Errorf("model %q: no such checkpoint folder (there are no named models yet: give the folder written by rdlm init or training)", name)
-	}
-	if err != nil {
-		return "", fmt.Errorf("model %q: %v", name, err)
-	}
-	if !st.IsDir() {
-		return "", fmt.Errorf("model %q is not a folder (a checkpoint is a folder holding %s and %s)", name, ckpt.ConfigFile, ckpt.WeightsFile)
-	}
-	return name, nil
 }
 
 // textVocab is the vocabulary of a text model with its normalisers for

@@ -151,7 +151,7 @@ func TestSampleErrors(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{2, []string{}, []string{"--model DIR is required"}},
+		{1, []string{"--model", "no-such-model"}, []string{"no such checkpoint folder, and no built-in model"}},
 		{1, []string{"--model", filepath.Join(dir, "nope")}, []string{"no such checkpoint folder"}},
 		{2, []string{"--model", dir, "--length", "33"}, []string{"length 33 is longer than the model's 32"}},
 		{2, []string{"--model", dir, "--length", "0"}, []string{"--length must be >= 1"}},

@@ -18,6 +18,16 @@ func Write(path string, fill func(w io.Writer) error) error {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	// CreateTemp makes the file private (0600); a user's output should get
+	// the usual permissions, or keep those of the file it replaces.
+	mode := os.FileMode(0o644)
+	if st, err := os.Stat(path); err == nil {
+		mode = st.Mode().Perm()
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
 	if err := fill(tmp); err != nil {
 		tmp.Close()
 		return err

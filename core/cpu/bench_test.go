@@ -63,3 +63,14 @@ func BenchmarkAxpy(b *testing.B) {
 }
 
 var sink float32
+
+// BenchmarkMatMulRef is the plain reference loop, the baseline that the
+// portable kernels improve on.
+func BenchmarkMatMulRef(b *testing.B) {
+	const n = 256
+	x, y, c := randSlice(n*n, 1), randSlice(n*n, 2), make([]float32, n*n)
+	for range b.N {
+		MatMulNTRef(c, x, y, n, n, n, false)
+	}
+	b.ReportMetric(2*n*n*n*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}

@@ -34,7 +34,7 @@ func checkLens(op string, c, a, b []float32, m, n, k int) {
 
 // minPartFlops is the least work (2mnk) worth a part of its own: below it,
 // waking a worker costs more than the worker saves.
-const minPartFlops = 1 << 21
+const minPartFlops = 1 << 25
 
 // matmul splits c into row bands (or column bands, when c is wider than
 // tall) of whole tiles, one per thread, and runs them in parallel. Each part
@@ -48,20 +48,23 @@ func matmul(c []float32, a, b matrix, m, n, k int, accumulate bool) {
 	} else {
 		parts = min(parts, (n+ks.nr-1)/ks.nr)
 	}
-	if parts <= 1 {
+	var bt *batch
+	if parts > 1 {
+		bt = acquireBatch(parts)
+	}
+	if bt == nil {
 		ws := getWorkspace()
 		ws.gemm(ks, c, n, a, b, m, n, k, accumulate)
 		putWorkspace(ws)
 		return
 	}
-	bt := getBatch(parts)
 	if m >= n {
 		tiles := (m + ks.mr - 1) / ks.mr
 		for i := range bt.parts {
 			lo := min(m, tiles*i/parts*ks.mr)
 			hi := min(m, tiles*(i+1)/parts*ks.mr)
 			bt.parts[i] = part{ks: ks, c: c[lo*n:], ldc: n, a: matrix{a.data[lo*a.rs:], a.rs, a.cs}, b: b,
-				m: hi - lo, n: n, k: k, accumulate: accumulate, done: &bt.wg}
+				m: hi - lo, n: n, k: k, accumulate: accumulate, bt: bt}
 		}
 	} else {
 		tiles := (n + ks.nr - 1) / ks.nr
@@ -69,10 +72,11 @@ func matmul(c []float32, a, b matrix, m, n, k int, accumulate bool) {
 			lo := min(n, tiles*i/parts*ks.nr)
 			hi := min(n, tiles*(i+1)/parts*ks.nr)
 			bt.parts[i] = part{ks: ks, c: c[lo:], ldc: n, a: a, b: matrix{b.data[lo*b.cs:], b.rs, b.cs},
-				m: m, n: hi - lo, k: k, accumulate: accumulate, done: &bt.wg}
+				m: m, n: hi - lo, k: k, accumulate: accumulate, bt: bt}
 		}
 	}
 	bt.wg.Add(parts - 1)
+	bt.pending.Store(int32(parts - 1))
 	for i := 1; i < parts; i++ {
 		workCh <- &bt.parts[i]
 	}
@@ -80,6 +84,6 @@ func matmul(c []float32, a, b matrix, m, n, k int, accumulate bool) {
 	ws := getWorkspace()
 	ws.gemm(p.ks, p.c, p.ldc, p.a, p.b, p.m, p.n, p.k, p.accumulate)
 	putWorkspace(ws)
-	bt.wg.Wait()
-	putBatch(bt)
+	waitParts(bt)
+	releaseBatch(bt)
 }

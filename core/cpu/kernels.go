@@ -38,15 +38,33 @@ const kernelsEnv = "RDLM_KERNELS"
 
 func init() {
 	registerArchKernels()
-	active.Store(kernelSets[len(kernelSets)-1])
-	if want := strings.TrimSpace(os.Getenv(kernelsEnv)); want != "" {
-		if _, err := SetKernels(want); err != nil {
-			// A forced path this CPU cannot run is a configuration error the
-			// user must see; running silently on another path would make every
-			// benchmark and comparison lie.
-			panic("cpu: " + kernelsEnv + ": " + err.Error())
+	ks, err := kernelsFromEnv(os.Getenv(kernelsEnv))
+	if err != nil {
+		// A forced path this CPU cannot run is a configuration error the user
+		// must see; running silently on another path would make every
+		// benchmark and comparison lie.
+		panic("cpu: " + kernelsEnv + ": " + err.Error())
+	}
+	active.Store(ks)
+}
+
+// kernelsFromEnv picks the kernel set named by RDLM_KERNELS's value, or the
+// fastest available one when it is empty.
+func kernelsFromEnv(value string) (*kernelSet, error) {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return kernelSets[len(kernelSets)-1], nil
+	}
+	return lookupKernels(value)
+}
+
+func lookupKernels(name string) (*kernelSet, error) {
+	for _, k := range kernelSets {
+		if k.name == name {
+			return k, nil
 		}
 	}
+	return nil, fmt.Errorf("kernels %q not available on this CPU (have %s)", name, strings.Join(AvailableKernels(), ", "))
 }
 
 // KernelName says which microkernels this process uses: "avx512", "avx2" or "go".
@@ -65,10 +83,9 @@ func AvailableKernels() []string {
 // returns the previous name, so tests and benchmarks can compare paths. It
 // must not be called while products are running in other goroutines.
 func SetKernels(name string) (previous string, err error) {
-	for _, k := range kernelSets {
-		if k.name == name {
-			return active.Swap(k).name, nil
-		}
+	k, err := lookupKernels(name)
+	if err != nil {
+		return KernelName(), err
 	}
-	return KernelName(), fmt.Errorf("kernels %q not available on this CPU (have %s)", name, strings.Join(AvailableKernels(), ", "))
+	return active.Swap(k).name, nil
 }

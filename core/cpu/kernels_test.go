@@ -2,9 +2,7 @@ package cpu
 
 import (
 	"os"
-	"os/exec"
 	"runtime"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -40,19 +38,18 @@ func TestSetThreads(t *testing.T) {
 	SetThreads(prev)
 }
 
-// RDLM_KERNELS=go forces the portable path in a fresh process (the variable
-// is read once, at start-up).
-func TestKernelsEnvForcesPath(t *testing.T) {
-	if os.Getenv("RDLM_KERNELS_CHILD") == "1" {
-		// In the child: report, and let the parent check.
-		os.Stdout.WriteString("kernels=" + KernelName() + "\n")
-		return
-	}
-	exe, err := os.Executable()
+// RDLM_KERNELS picks the kernel set at start-up: empty means the fastest,
+// a name forces that set, and a set this CPU lacks is an error.
+func TestKernelsFromEnv(t *testing.T) {
+	names := AvailableKernels()
+	ks, err := kernelsFromEnv("")
 	require.NoError(t, err)
-	cmd := exec.Command(exe, "-test.run=^TestKernelsEnvForcesPath$", "-test.count=1", "-test.v")
-	cmd.Env = append(os.Environ(), "RDLM_KERNELS_CHILD=1", kernelsEnv+"=go")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, string(out))
-	require.True(t, strings.Contains(string(out), "kernels=go\n"), string(out))
+	require.Equal(t, names[len(names)-1], ks.name)
+	for _, n := range names {
+		ks, err := kernelsFromEnv(" " + n + "\n")
+		require.NoError(t, err)
+		require.Equal(t, n, ks.name)
+	}
+	_, err = kernelsFromEnv("avx1024")
+	require.ErrorContains(t, err, "avx1024")
 }

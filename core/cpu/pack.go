@@ -24,12 +24,20 @@ func packA(dst []float32, a matrix, i0, p0, mb, kb, mr int) {
 		}
 		switch {
 		case a.rs == 1: // columns of a are contiguous (TN's A, stored (K, M))
+			if rows == mr {
+				copyGroups(d, a.data[p0*a.cs+i0+ir:], kb, mr, a.cs)
+				continue
+			}
 			for p := 0; p < kb; p++ {
 				off := (p0+p)*a.cs + i0 + ir
 				copy(d[p*mr:p*mr+rows], a.data[off:off+rows])
 			}
 		case a.cs == 1: // rows of a are contiguous
-			for r := 0; r < rows; r++ {
+			r := 0
+			for ; r+3 < rows; r += 4 {
+				packRows4(d[r:], mr, a.data[(i0+ir+r)*a.rs+p0:], a.rs, kb)
+			}
+			for ; r < rows; r++ {
 				off := (i0+ir+r)*a.rs + p0
 				src := a.data[off : off+kb]
 				for p, v := range src {
@@ -58,12 +66,20 @@ func packB(dst []float32, b matrix, p0, j0, kb, nb, nr int) {
 		}
 		switch {
 		case b.cs == 1: // rows of b are contiguous (NN's and TN's B)
+			if cols == nr {
+				copyGroups(d, b.data[p0*b.rs+j0+jr:], kb, nr, b.rs)
+				continue
+			}
 			for p := 0; p < kb; p++ {
 				off := (p0+p)*b.rs + j0 + jr
 				copy(d[p*nr:p*nr+cols], b.data[off:off+cols])
 			}
 		case b.rs == 1: // columns of b are contiguous (NT's B, stored (N, K))
-			for c := 0; c < cols; c++ {
+			c := 0
+			for ; c+3 < cols; c += 4 {
+				packRows4(d[c:], nr, b.data[(j0+jr+c)*b.cs+p0:], b.cs, kb)
+			}
+			for ; c < cols; c++ {
 				off := (j0+jr+c)*b.cs + p0
 				src := b.data[off : off+kb]
 				for p, v := range src {
@@ -77,5 +93,27 @@ func packB(dst []float32, b matrix, p0, j0, kb, nb, nr int) {
 				}
 			}
 		}
+	}
+}
+
+// packRows4 interleaves four rows of kb values (row stride rs in src) into
+// dst, four consecutive values per step p, steps stride apart: the transpose
+// at the heart of packing a row-major operand, four rows per pass so each
+// step writes one contiguous group instead of four scattered values.
+func packRows4(dst []float32, stride int, src []float32, rs, kb int) {
+	s0 := src[0:kb:kb]
+	s1 := src[rs : rs+kb : rs+kb]
+	s2 := src[2*rs : 2*rs+kb : 2*rs+kb]
+	s3 := src[3*rs : 3*rs+kb : 3*rs+kb]
+	for p := range s0 {
+		d := dst[p*stride : p*stride+4 : p*stride+4]
+		d[0], d[1], d[2], d[3] = s0[p], s1[p], s2[p], s3[p]
+	}
+}
+
+// copyGroupsGo is the portable copyGroups.
+func copyGroupsGo(dst, src []float32, n, w, stride int) {
+	for p := 0; p < n; p++ {
+		copy(dst[p*w:p*w+w], src[p*stride:p*stride+w])
 	}
 }

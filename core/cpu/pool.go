@@ -4,13 +4,17 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // The worker pool: Threads()-1 long-lived goroutines, each with its own
 // packing workspace, take parts of large products from a channel while the
-// calling goroutine computes the first part itself. Parts, their wait group
-// and the caller's workspace come from free lists, so a call in the steady
-// state allocates nothing and starts no goroutine.
+// calling goroutine computes the first part itself. One split product runs at
+// a time: a product that finds the pool busy (two callers at once, or a call
+// from inside the model's own parallel loops, where the cores are already
+// taken) runs on its caller alone instead of queueing behind the other. The
+// parts, their wait group and the callers' workspaces are reused, so a call
+// in the steady state allocates nothing and starts no goroutine.
 
 // part is one piece of a product handed to a worker.
 type part struct {
@@ -20,13 +24,14 @@ type part struct {
 	a, b       matrix
 	m, n, k    int
 	accumulate bool
-	done       *sync.WaitGroup
+	bt         *batch
 }
 
-// batch is the per-call bookkeeping of a split product.
+// batch is the bookkeeping of the split product in flight.
 type batch struct {
-	parts []part
-	wg    sync.WaitGroup
+	parts   []part
+	pending atomic.Int32 // parts handed to workers and not yet done
+	wg      sync.WaitGroup
 }
 
 var (
@@ -36,7 +41,9 @@ var (
 	workCh     = make(chan *part, 64)
 	numWorkers int
 	freeWS     []*workspace
-	freeBatch  []*batch
+
+	poolBusy atomic.Bool // a split product is running; guards theBatch
+	theBatch batch
 )
 
 // Threads is the number of goroutines the kernels split work across.
@@ -55,13 +62,55 @@ func SetThreads(n int) (previous int) {
 	return previous
 }
 
+// spinWait is how long a worker keeps polling for the next part, and a
+// caller for its workers, before parking. Waking a parked goroutine on an
+// idle core takes the scheduler tens to hundreds of microseconds (a whole
+// 256^3 product on one core is 200), and training issues products back to
+// back, so a short spin keeps both cores in play. The spin yields its core
+// (runtime.Gosched) on every poll, so it never holds up other goroutines.
+var spinWait = 2 * time.Millisecond
+
 // worker runs parts forever with a workspace of its own.
 func worker() {
 	ws := new(workspace)
-	for p := range workCh {
+	for {
+		p := receivePart()
 		ws.gemm(p.ks, p.c, p.ldc, p.a, p.b, p.m, p.n, p.k, p.accumulate)
-		p.done.Done()
+		bt := p.bt
+		bt.pending.Add(-1)
+		bt.wg.Done()
 	}
+}
+
+// receivePart polls the work channel for up to spinWait, then blocks.
+func receivePart() *part {
+	var start time.Time
+	for i := 0; ; i++ {
+		select {
+		case p := <-workCh:
+			return p
+		default:
+		}
+		if i == 0 {
+			start = time.Now()
+		} else if i%16 == 0 && time.Since(start) > spinWait {
+			return <-workCh
+		}
+		runtime.Gosched()
+	}
+}
+
+// waitParts waits until the workers have finished bt's parts: polling for
+// up to spinWait, then parking on the wait group.
+func waitParts(bt *batch) {
+	start := time.Now()
+	for i := 0; bt.pending.Load() > 0; i++ {
+		if i%16 == 15 && time.Since(start) > spinWait {
+			break
+		}
+		runtime.Gosched()
+	}
+	bt.wg.Wait()
 }
 
 // ensureWorkers starts workers until n exist. Called with poolMu held.
@@ -88,19 +137,16 @@ func putWorkspace(ws *workspace) {
 	poolMu.Unlock()
 }
 
-// getBatch returns a batch with room for n parts and makes sure n-1 workers
-// are running.
-func getBatch(n int) *batch {
-	poolMu.Lock()
-	defer poolMu.Unlock()
-	ensureWorkers(n - 1)
-	var b *batch
-	if k := len(freeBatch); k > 0 {
-		b = freeBatch[k-1]
-		freeBatch = freeBatch[:k-1]
-	} else {
-		b = new(batch)
+// acquireBatch claims the pool for a product split in n parts, or returns
+// nil when another split product is running.
+func acquireBatch(n int) *batch {
+	if !poolBusy.CompareAndSwap(false, true) {
+		return nil
 	}
+	poolMu.Lock()
+	ensureWorkers(n - 1)
+	poolMu.Unlock()
+	b := &theBatch
 	if cap(b.parts) < n {
 		b.parts = make([]part, n)
 	}
@@ -108,11 +154,9 @@ func getBatch(n int) *batch {
 	return b
 }
 
-func putBatch(b *batch) {
+func releaseBatch(b *batch) {
 	for i := range b.parts {
 		b.parts[i] = part{} // drop references to the caller's matrices
 	}
-	poolMu.Lock()
-	freeBatch = append(freeBatch, b)
-	poolMu.Unlock()
+	poolBusy.Store(false)
 }

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/rdlm-go/rdlm/core/cpu"
+	"github.com/stretchr/testify/require"
+)
+
+// A tiny run prints one JSON line per sgemm size and one for the block, with
+// positive figures and the kernels and threads actually in use.
+func TestBenchJSONLines(t *testing.T) {
+	cpu.SetThreads(3) // a setting the run must restore
+	threadsBefore := cpu.Threads()
+	defer cpu.SetThreads(0)
+	code, out, errs := runCLI("bench", "--json", "--sizes", "16,33", "--layout", "tn", "--reps", "2", "--threads", "1",
+		"--batch", "2", "--length", "8", "--hidden", "16", "--heads", "2")
+	require.Equal(t, 0, code, errs)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 3)
+	for i, n := range []int{16, 33} {
+		var r benchSGEMM
+		require.NoError(t, json.Unmarshal([]byte(lines[i]), &r))
+		require.Equal(t, benchSGEMM{Bench: "sgemm", Layout: "TN", N: n, Reps: 2, Kernels: cpu.KernelName(), Threads: 1},
+			benchSGEMM{Bench: r.Bench, Layout: r.Layout, N: r.N, Reps: r.Reps, Kernels: r.Kernels, Threads: r.Threads})
+		require.Greater(t, r.GFLOPS, 0.0)
+		require.Greater(t, r.MS, 0.0)
+	}
+	var b benchBlock
+	require.NoError(t, json.Unmarshal([]byte(lines[2]), &b))
+	require.Equal(t, "block", b.Bench)
+	require.Equal(t, []int{2, 8, 16, 2, 4, 1}, []int{b.Batch, b.Length, b.Hidden, b.Heads, b.MLP, b.Threads})
+	require.Greater(t, b.MS, 0.0)
+	require.LessOrEqual(t, b.MSMin, b.MS)
+	// --threads applies only for the run.
+	require.Equal(t, threadsBefore, cpu.Threads())
+}
+
+func TestBenchTextAndNoBlock(t *testing.T) {
+	code, out, errs := runCLI("bench", "--sizes", "8", "--reps", "1", "--block=false")
+	require.Equal(t, 0, code, errs)
+	require.True(t, strings.HasPrefix(out, "sgemm NT n=8: "), out)
+	require.Equal(t, 1, strings.Count(out, "\n"))
+}
+
+func TestBenchUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"--threads", "-1"}, {"--sizes", "12,x"}, {"--sizes", "0"}, {"--layout", "TT"}, {"--reps", "0"}, {"stray"},
+		{"--sizes", "", "--hidden", "30", "--heads", "4"}, // hidden not divisible by heads
+	} {
+		code, _, errs := runCLI(append([]string{"bench"}, args...)...)
+		require.Equal(t, 2, code, "%v: %s", args, errs)
+		require.True(t, strings.HasPrefix(errs, "rdlm bench: "), errs)
+	}
+}

@@ -1,0 +1,75 @@
+// Test harness: serves the built site with `rdlm serve` and launches
+// Debian's chromium through playwright-core, with or without WebGPU.
+import { spawn } from 'node:child_process';
+import { mkdirSync, existsSync, copyFileSync, writeFileSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+export const env = {
+  site: must('RDLM_SITE_DIR'),     // the built site, with a test model as its default
+  rdlm: must('RDLM_BIN'),          // the rdlm binary (for rdlm serve)
+  artifacts: must('RDLM_ARTIFACTS'),
+  screenshots: process.env.RDLM_SCREENSHOTS || '', // also keep the key shots here
+  chromium: process.env.CHROMIUM || '/usr/bin/chromium',
+};
+
+function must(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run the browser tests through site/tests/run.sh`);
+  return v;
+}
+
+/** serveSite starts `rdlm serve` on a free port and returns {url, stop}. */
+export async function serveSite() {
+  if (!existsSync(`${env.site}/index.html`)) throw new Error(`${env.site} holds no built site`);
+  const proc = spawn(env.rdlm, ['serve', '--addr', '127.0.0.1:0', '--dir', env.site], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/on (http:\/\/127\.0\.0\.1:\d+\/)/);
+      if (m) resolve(m[1]);
+    });
+    proc.on('exit', (code) => reject(new Error(`rdlm serve exited with ${code}: ${out}`)));
+    setTimeout(() => reject(new Error('rdlm serve did not start in 10 s')), 10000);
+  });
+  return { url, stop: () => proc.kill('SIGINT') };
+}
+
+const baseFlags = ['--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--disable-quic'];
+
+/** launch starts headless chromium; webgpu adds --enable-unsafe-webgpu over SwiftShader's Vulkan. */
+export async function launch({ webgpu }) {
+  if (!existsSync(env.chromium)) throw new Error(`${env.chromium} is missing: install Debian's chromium (site/tests/run.sh does)`);
+  const args = webgpu ? [...baseFlags, '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader'] : baseFlags;
+  const browser = await chromium.launch({
+    executablePath: env.chromium, headless: true, args,
+    env: { ...process.env, VK_ICD_FILENAMES: '/usr/lib/chromium/vk_swiftshader_icd.json' },
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, deviceScaleFactor: 1 });
+  return { browser, context };
+}
+
+/** shot saves a screenshot as a test artefact and, if key, for the issue note. */
+export async function shot(page, name, { key = false, fullPage = true } = {}) {
+  mkdirSync(env.artifacts, { recursive: true });
+  await page.screenshot({ path: `${env.artifacts}/${name}.png`, fullPage });
+  if (key && env.screenshots) {
+    mkdirSync(env.screenshots, { recursive: true });
+    copyFileSync(`${env.artifacts}/${name}.png`, `${env.screenshots}/${name}.png`);
+  }
+}
+
+/** record writes a JSON artefact (timings, which backend ran). */
+export function record(name, value) {
+  mkdirSync(env.artifacts, { recursive: true });
+  writeFileSync(`${env.artifacts}/${name}.json`, JSON.stringify(value, null, 2) + '\n');
+  console.log(`# ${name}: ${JSON.stringify(value)}`);
+}
+
+/** watchErrors collects uncaught page errors, which fail a test. */
+export function watchErrors(page) {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return errors;
+}

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rdlm-go/rdlm/core/ckpt"
+	"github.com/rdlm-go/rdlm/core/model"
+	"github.com/rdlm-go/rdlm/core/sampler"
+	"github.com/stretchr/testify/require"
+)
+
+var tinyModel = model.Config{Vocab: 27, Length: 16, Hidden: 16, Heads: 2, Blocks: 1, Cond: 8}
+
+// checkpointBytes saves a random model and returns its two files' bytes.
+func checkpointBytes(t *testing.T, mc model.Config, process ckpt.Process) (cfg, weights []byte) {
+	t.Helper()
+	p := model.NewParams[float32](mc)
+	p.Init(3, false)
+	dir := filepath.Join(t.TempDir(), "ck")
+	require.NoError(t, ckpt.Save(dir, &ckpt.Checkpoint{Config: ckpt.Config{Model: mc, Process: process, DType: ckpt.DTypeF32}, Params: p}))
+	cfg, err := os.ReadFile(filepath.Join(dir, ckpt.ConfigFile))
+	require.NoError(t, err)
+	weights, err = os.ReadFile(filepath.Join(dir, ckpt.WeightsFile))
+	require.NoError(t, err)
+	return cfg, weights
+}
+
+func loadTiny(t *testing.T) *Model {
+	cfg, w := checkpointBytes(t, tinyModel, ckpt.DefaultProcess())
+	m, err := LoadModel(cfg, w)
+	require.NoError(t, err)
+	return m
+}
+
+func TestGenerateGivesRequestedShapeAndIsReproducible(t *testing.T) {
+	m := loadTiny(t)
+	e := NewEngine(nil)
+	var steps, yields int
+	h := Hooks{Step: func(ev *StepEvent) {
+		steps++
+		require.Len(t, ev.Prob, ev.N*ev.L)
+	}, Yield: func() { yields++ }}
+	req := Request{Steps: 5, Length: 12, Samples: 3, Seed: 9}
+	a, err := e.Generate(1, m, req, h)
+	require.NoError(t, err)
+	require.Len(t, a.Texts, 3)
+	for _, s := range a.Texts {
+		require.Len(t, s, 12)
+	}
+	require.Equal(t, 5, steps) // 3 samples fit one batch
+	require.Equal(t, steps, yields)
+	require.Equal(t, CPUBackendName, a.Backend.Name)
+	require.GreaterOrEqual(t, a.FirstStepMs, 0.0)
+	b, err := e.Generate(1, m, req, Hooks{})
+	require.NoError(t, err)
+	require.Equal(t, a.Texts, b.Texts)
+}
+
+func TestTemplateHoldsItsText(t *testing.T) {
+	m := loadTiny(t)
+	res, err := NewEngine(nil).Generate(1, m, Request{Steps: 3, Template: "To be, ___"}, Hooks{})
+	require.NoError(t, err)
+	require.Equal(t, "to be ___", res.Hold)
+	require.Len(t, res.Texts[0], 9)
+	require.True(t, strings.HasPrefix(res.Texts[0], "to be "), res.Texts[0])
+}
+
+func TestCancelStopsAtNextStep(t *testing.T) {
+	m := loadTiny(t)
+	e := NewEngine(nil)
+	steps := 0
+	res, err := e.Generate(1, m, Request{Steps: 50, Samples: 2}, Hooks{Step: func(*StepEvent) {
+		steps++
+		if steps == 2 {
+			e.Cancel(1)
+		}
+	}})
+	require.NoError(t, err)
+	require.True(t, res.Cancelled)
+	require.Equal(t, 2, steps)
+	require.NotNil(t, res.Texts) // a JSON [] for the page, not null
+	require.Empty(t, res.Texts)
+
+	// A cancel for another (or a finished) generation stops nothing; one
+	// that arrives before its generation starts stops it at once.
+	res, err = e.Generate(2, m, Request{Steps: 3}, Hooks{})
+	require.NoError(t, err)
+	require.False(t, res.Cancelled)
+	e.Cancel(3)
+	res, err = e.Generate(3, m, Request{Steps: 3}, Hooks{})
+	require.NoError(t, err)
+	require.True(t, res.Cancelled)
+}
+
+// failingGPU stands for a device lost after its first call.
+type failingGPU struct{ calls int }
+
+func (f *failingGPU) Logits(logits, x, t []float32) error {
+	f.calls++
+	return errors.New("device lost")
+}
+
+func TestLostGPUFallsBackToCPUWithSameText(t *testing.T) {
+	m := loadTiny(t)
+	gpu := &failingGPU{}
+	e := NewEngine(func(*model.Params[float32], int, int) (sampler.Denoiser, string, error) { return gpu, "Fake GPU", nil })
+	var switched []Backend
+	req := Request{Steps: 4, Samples: 2, Seed: 5}
+	res, err := e.Generate(1, m, req, Hooks{Backend: func(b Backend) { switched = append(switched, b) }})
+	require.NoError(t, err)
+	require.Equal(t, 1, gpu.calls)
+	require.Len(t, switched, 1)
+	require.Equal(t, CPUBackendName, res.Backend.Name)
+	require.Contains(t, res.Backend.Reason, "device lost")
+	cpu, err := NewEngine(nil).Generate(1, m, req, Hooks{})
+	require.NoError(t, err)
+	require.Equal(t, cpu.Texts, res.Texts)
+}
+
+func TestMissingGPUSaysWhy(t *testing.T) {
+	m := loadTiny(t)
+	e := NewEngine(func(*model.Params[float32], int, int) (sampler.Denoiser, string, error) {
+		return nil, "", errors.New("this browser has no WebGPU")
+	})
+	res, err := e.Generate(1, m, Request{Steps: 1}, Hooks{})
+	require.NoError(t, err)
+	require.Equal(t, Backend{Name: CPUBackendName, Reason: "this browser has no WebGPU"}, res.Backend)
+}
+
+func TestBadRequestsAreRefused(t *testing.T) {
+	m := loadTiny(t)
+	cases := []struct {
+		req  Request
+		want string
+	}{
+		{Request{Steps: -1}, "steps"},
+		{Request{Steps: maxSteps + 1}, "steps"},
+		{Request{Samples: maxSamples + 1}, "samples"},
+		{Request{Length: 17}, "longer than the model's 16"},
+		{Request{Length: -3}, "length"},
+		{Request{Prompt: "a", Template: "_"}, "not both"},
+		{Request{Template: "ab__", Length: 3}, "template"},
+		{Request{Prompt: "a very long prompt indeed"}, "prompt"},
+		{Request{Template: "___________________"}, "longer than the model's"},
+	}
+	for _, c := range cases {
+		_, err := NewEngine(nil).Generate(1, m, c.req, Hooks{})
+		require.ErrorContains(t, err, c.want, "%+v", c.req)
+	}
+}
+
+func TestModelsThatDoNotFitAreRefused(t *testing.T) {
+	mdlm := ckpt.DefaultProcess()
+	mdlm.Family = ckpt.FamilyMDLM
+	cfg, _ := checkpointBytes(t, tinyModel, mdlm)
+	_, err := CheckConfig(cfg)
+	require.ErrorContains(t, err, "MDLM")
+
+	big := ckpt.Config{Format: ckpt.FormatVersion, Model: model.Config{Vocab: 27, Length: 256, Hidden: 4096, Heads: 32, Blocks: 48, Cond: 128},
+		Process: ckpt.DefaultProcess(), DType: ckpt.DTypeF32}
+	require.ErrorContains(t, fits(big), "parameters")
+
+	good, w := checkpointBytes(t, tinyModel, ckpt.DefaultProcess())
+	info, err := CheckConfig(good)
+	require.NoError(t, err)
+	require.Equal(t, tinyModel.NumParams(), info.Params)
+	_, err = LoadModel(good, w[:len(w)-4])
+	require.Error(t, err)
+}
