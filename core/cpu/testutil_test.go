@@ -3,8 +3,10 @@ package cpu
 import (
 	"testing"
 
-	"github.com/rdlm-go/rdlm/core/rng"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rdlm-go/rdlm/core/rng"
+	"github.com/rdlm-go/rdlm/internal/testutil"
 )
 
 // randSlice fills a fresh slice with standard normals from a fixed stream.
@@ -17,13 +19,8 @@ func randSlice(n int, stream uint64) []float32 {
 	return x
 }
 
-func toF64(x []float32) []float64 {
-	y := make([]float64, len(x))
-	for i, v := range x {
-		y[i] = float64(v)
-	}
-	return y
-}
+// toF64 widens a float32 result for comparison with a float64 reference.
+var toF64 = testutil.ToF64[float32]
 
 func absF32(x []float32) []float32 {
 	y := make([]float32, len(x))

@@ -4,13 +4,15 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/rdlm-go/rdlm/internal/testutil"
 )
 
 func TestBlockBenchRunsWithoutAllocating(t *testing.T) {
 	b, err := NewBlockBench(2, 16, 32, 4)
 	require.NoError(t, err)
 	b.Run()
-	require.NotZero(t, sumSquares(b.g.Blocks[0].QKV))
+	require.NotZero(t, testutil.SumSquares(b.g.Blocks[0].QKV))
 	require.Zero(t, testing.AllocsPerRun(3, b.Run))
 	_, err = NewBlockBench(2, 16, 30, 4)
 	require.ErrorContains(t, err, "not divisible")
@@ -31,14 +33,7 @@ func BenchmarkBlock(b *testing.B) {
 
 // BenchmarkText8Forward is one inference forward of the text8 model, batch 1.
 func BenchmarkText8Forward(b *testing.B) {
-	c, _ := Preset("text8")
-	p := NewParams[float32](c)
-	p.Init(1, false)
-	inf, err := NewInference(p, 1, c.Length)
-	require.NoError(b, err)
-	xs, ts, _ := randomInputs(c, 1, 2)
-	x, tt := toF32(xs), toF32(ts)
-	logits := make([]float32, len(x))
+	inf, x, tt, logits := text8Inference(b)
 	require.NoError(b, inf.Forward(logits, x, tt))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -55,8 +50,7 @@ func BenchmarkSmallTrainStep(b *testing.B) {
 	const batch = 16
 	net, err := NewNet(p, batch, c.Length)
 	require.NoError(b, err)
-	xs, ts, tg := randomInputs(c, batch, 2)
-	x, tt := toF32(xs), toF32(ts)
+	x, tt, tg := randomInputsF32(c, batch, 2)
 	g := NewParams[float32](c)
 	loss := make([]float32, batch)
 	step := func() {

@@ -8,7 +8,8 @@ package model
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 )
 
 // Config is the architecture of a denoiser.
@@ -49,14 +50,7 @@ func Preset(name string) (Config, error) {
 }
 
 // PresetNames lists the preset names in sorted order.
-func PresetNames() []string {
-	names := make([]string, 0, len(presets))
-	for n := range presets {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func PresetNames() []string { return slices.Sorted(maps.Keys(presets)) }
 
 // HeadDim is D / Heads.
 func (c Config) HeadDim() int { return c.Hidden / c.Heads }

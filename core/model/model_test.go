@@ -4,8 +4,10 @@ import (
 	"math"
 	"testing"
 
-	"github.com/rdlm-go/rdlm/core/rng"
 	"github.com/stretchr/testify/require"
+
+	"github.com/rdlm-go/rdlm/core/rng"
+	"github.com/rdlm-go/rdlm/internal/testutil"
 )
 
 func TestPresets(t *testing.T) {
@@ -85,6 +87,12 @@ func randomInputs(c Config, b int, seed uint64) ([]float64, []float64, []int32) 
 	return x, t, tg
 }
 
+// randomInputsF32 is randomInputs with x and t rounded to float32.
+func randomInputsF32(c Config, b int, seed uint64) ([]float32, []float32, []int32) {
+	x, t, tg := randomInputs(c, b, seed)
+	return testutil.ToF32(x), testutil.ToF32(t), tg
+}
+
 func TestWholeModelGradientMatchesFiniteDifferences(t *testing.T) {
 	const b = 2
 	p := NewParams[float64](micro)
@@ -104,24 +112,9 @@ func TestWholeModelGradientMatchesFiniteDifferences(t *testing.T) {
 	g := NewParams[float64](micro)
 	require.NoError(t, net.Backward(g))
 
-	const h = 1e-5
 	worst := 0.0
 	for _, s := range micro.Specs() {
-		v, gv := p.View(s.Name), g.View(s.Name)
-		var num2, diff2 float64
-		for i := range v {
-			old := v[i]
-			v[i] = old + h
-			up := loss()
-			v[i] = old - h
-			down := loss()
-			v[i] = old
-			n := (up - down) / (2 * h)
-			num2 += n * n
-			diff2 += (n - gv[i]) * (n - gv[i])
-		}
-		require.Greater(t, num2, 0.0, "%s: zero gradient, the check would prove nothing", s.Name)
-		rel := math.Sqrt(diff2 / num2)
+		rel := testutil.FiniteDiffRelErr(t, s.Name, p.View(s.Name), g.View(s.Name), loss)
 		require.Less(t, rel, 1e-7, "%s: analytic vs finite-difference gradient", s.Name)
 		worst = math.Max(worst, rel)
 	}
@@ -132,8 +125,7 @@ func TestZeroInitBlocksAreIdentityAndLogitsZero(t *testing.T) {
 	c, _ := Preset("tiny")
 	p := NewParams[float32](c)
 	p.Init(1, true)
-	xs, ts, tg := randomInputs(c, 2, 5)
-	x, tt := toF32(xs), toF32(ts)
+	x, tt, tg := randomInputsF32(c, 2, 5)
 	net, err := NewNet(p, 2, c.Length)
 	require.NoError(t, err)
 	logits, err := net.Forward(x, tt)
@@ -153,31 +145,14 @@ func TestZeroInitBlocksAreIdentityAndLogitsZero(t *testing.T) {
 	// Training can still start: the output layer's gradient is non-zero.
 	g := NewParams[float32](c)
 	require.NoError(t, net.Backward(g))
-	require.NotZero(t, sumSquares(g.OutW))
-}
-
-func toF32(v []float64) []float32 {
-	o := make([]float32, len(v))
-	for i, x := range v {
-		o[i] = float32(x)
-	}
-	return o
-}
-
-func sumSquares(v []float32) float64 {
-	s := 0.0
-	for _, x := range v {
-		s += float64(x) * float64(x)
-	}
-	return s
+	require.NotZero(t, testutil.SumSquares(g.OutW))
 }
 
 func TestInferenceMatchesTrainingForwardAndPartialBatches(t *testing.T) {
 	c, _ := Preset("tiny")
 	p := NewParams[float32](c)
 	p.Init(2, false)
-	xs, ts, _ := randomInputs(c, 3, 9)
-	x, tt := toF32(xs), toF32(ts)
+	x, tt, _ := randomInputsF32(c, 3, 9)
 	net, err := NewNet(p, 3, c.Length)
 	require.NoError(t, err)
 	want, err := net.Forward(x, tt)
@@ -209,8 +184,8 @@ func TestLossRejectsOutOfRangeTargets(t *testing.T) {
 	net, err := NewNet(p, 1, c.Length)
 	require.NoError(t, err)
 	require.ErrorContains(t, net.Backward(NewParams[float32](c)), "before Loss")
-	xs, ts, tg := randomInputs(c, 1, 1)
-	_, err = net.Forward(toF32(xs), toF32(ts))
+	x, tt, tg := randomInputsF32(c, 1, 1)
+	_, err = net.Forward(x, tt)
 	require.NoError(t, err)
 	tg[5] = 27
 	_, err = net.Loss(tg, nil, make([]float32, 1))
@@ -221,8 +196,7 @@ func TestTrainingStepAllocatesNothing(t *testing.T) {
 	c, _ := Preset("tiny")
 	p := NewParams[float32](c)
 	p.Init(3, false)
-	xs, ts, tg := randomInputs(c, 2, 4)
-	x, tt := toF32(xs), toF32(ts)
+	x, tt, tg := randomInputsF32(c, 2, 4)
 	net, err := NewNet(p, 2, c.Length)
 	require.NoError(t, err)
 	g := NewParams[float32](c)
@@ -235,27 +209,32 @@ func TestTrainingStepAllocatesNothing(t *testing.T) {
 	require.Zero(t, allocs)
 }
 
-func TestText8InferenceAllocatesNothing(t *testing.T) {
+// text8Inference builds the text8 model (random weights, seed 1) for
+// inference at batch 1, with one random input x, tt and a logits buffer.
+func text8Inference(tb testing.TB) (inf *Inference[float32], x, tt, logits []float32) {
+	tb.Helper()
 	c, _ := Preset("text8")
 	p := NewParams[float32](c)
 	p.Init(1, false)
 	inf, err := NewInference(p, 1, c.Length)
-	require.NoError(t, err)
-	xs, ts, _ := randomInputs(c, 1, 2)
-	x, tt := toF32(xs), toF32(ts)
-	logits := make([]float32, len(x))
+	require.NoError(tb, err)
+	x, tt, _ = randomInputsF32(c, 1, 2)
+	return inf, x, tt, make([]float32, len(x))
+}
+
+func TestText8InferenceAllocatesNothing(t *testing.T) {
+	inf, x, tt, logits := text8Inference(t)
 	allocs := testing.AllocsPerRun(1, func() { _ = inf.Forward(logits, x, tt) })
 	require.Zero(t, allocs)
 	require.False(t, math.IsNaN(float64(logits[0])))
-	require.NotZero(t, sumSquares(logits))
+	require.NotZero(t, testutil.SumSquares(logits))
 }
 
 func TestGradientsDoNotDependOnBatchCapacity(t *testing.T) {
 	c, _ := Preset("tiny")
 	p := NewParams[float32](c)
 	p.Init(4, false)
-	xs, ts, tg := randomInputs(c, 2, 6)
-	x, tt := toF32(xs), toF32(ts)
+	x, tt, tg := randomInputsF32(c, 2, 6)
 	grad := func(capacity int) []float32 {
 		net, err := NewNet(p, capacity, c.Length)
 		require.NoError(t, err)

@@ -8,6 +8,7 @@ import (
 	"github.com/rdlm-go/rdlm/core/cpu"
 	"github.com/rdlm-go/rdlm/core/safetensors"
 	"github.com/rdlm-go/rdlm/internal/refdata"
+	"github.com/rdlm-go/rdlm/internal/testutil"
 	"github.com/stretchr/testify/require"
 )
 
@@ -91,7 +92,7 @@ func relErr[T cpu.Float](a []T, b []float32) (norm, elem float64) {
 		b2 += float64(b[i]) * float64(b[i])
 		dmax = math.Max(dmax, math.Abs(d))
 	}
-	return math.Sqrt(d2 / b2), dmax / maxAbs(b)
+	return math.Sqrt(d2 / b2), dmax / testutil.MaxAbs(b)
 }
 
 // runRef runs the reference step in type T and checks it against the
@@ -101,13 +102,7 @@ func runRef[T cpu.Float](t *testing.T, r *refState, logitTol, lossTol, gradTol f
 	B, L := len(r.t), r.cfg.Length
 	net, err := NewNet(p, B, L)
 	require.NoError(t, err)
-	x, tt := make([]T, len(r.x)), make([]T, B)
-	for i, v := range r.x {
-		x[i] = T(v)
-	}
-	for i, v := range r.t {
-		tt[i] = T(v)
-	}
+	x, tt := testutil.Convert[T](r.x), testutil.Convert[T](r.t)
 	logits, err := net.Forward(x, tt)
 	require.NoError(t, err)
 	ln, le := relErr(logits, r.logits)
@@ -141,14 +136,6 @@ func runRef[T cpu.Float](t *testing.T, r *refState, logitTol, lossTol, gradTol f
 		worstE = math.Max(worstE, el)
 	}
 	t.Logf("gradients: worst norm-relative %.2e (%s), worst elementwise |a-b|/max|b| %.2e", worstN, worstName, worstE)
-}
-
-func maxAbs(v []float32) float64 {
-	m := 0.0
-	for _, x := range v {
-		m = math.Max(m, math.Abs(float64(x)))
-	}
-	return m
 }
 
 func TestMatchesReferenceFloat32(t *testing.T) {

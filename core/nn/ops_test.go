@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/rdlm-go/rdlm/internal/testutil"
 )
 
 func TestLinearGradients(t *testing.T) {
@@ -12,7 +14,7 @@ func TestLinearGradients(t *testing.T) {
 	x, w, b := randn(1, n*in), randn(2, out*in), randn(3, out)
 	probe := randn(4, n*out)
 	y := make([]float64, n*out)
-	loss := func() float64 { LinearForward(y, x, w, b, n, in, out); return dot(probe, y) }
+	loss := func() float64 { LinearForward(y, x, w, b, n, in, out); return testutil.Dot(probe, y) }
 	dx, dw, db := randn(5, n*in), make([]float64, out*in), make([]float64, out)
 	dx0 := append([]float64(nil), dx...)
 	loss()
@@ -20,9 +22,9 @@ func TestLinearGradients(t *testing.T) {
 	for i := range dx { // accumulateDx adds onto what was there
 		dx[i] -= dx0[i]
 	}
-	require.Less(t, fdGradCheck(t, "dx", x, dx, loss), gradTol)
-	require.Less(t, fdGradCheck(t, "dw", w, dw, loss), gradTol)
-	require.Less(t, fdGradCheck(t, "db", b, db, loss), gradTol)
+	require.Less(t, testutil.FiniteDiffRelErr(t, "dx", x, dx, loss), gradTol)
+	require.Less(t, testutil.FiniteDiffRelErr(t, "dw", w, dw, loss), gradTol)
+	require.Less(t, testutil.FiniteDiffRelErr(t, "db", b, db, loss), gradTol)
 
 	// Forward against the definition, and overwrite mode of dx.
 	LinearForward(y, x, w, b, n, in, out)
@@ -47,7 +49,7 @@ func TestLayerNormModulate(t *testing.T) {
 	out, mean, rstd := make([]float64, n*d), make([]float64, n), make([]float64, n)
 	loss := func() float64 {
 		LayerNormModulateForward(out, mean, rstd, x, w, shift, scale, d)
-		return dot(probe, out)
+		return testutil.Dot(probe, out)
 	}
 	loss()
 	// Forward against the definition.
@@ -66,10 +68,10 @@ func TestLayerNormModulate(t *testing.T) {
 	}
 	dx, dw, dshift, dscale := make([]float64, n*d), make([]float64, d), make([]float64, d), make([]float64, d)
 	LayerNormModulateBackward(dx, dw, dshift, dscale, probe, x, mean, rstd, w, scale, d)
-	require.Less(t, fdGradCheck(t, "dx", x, dx, loss), gradTol)
-	require.Less(t, fdGradCheck(t, "dw", w, dw, loss), gradTol)
-	require.Less(t, fdGradCheck(t, "dshift", shift, dshift, loss), gradTol)
-	require.Less(t, fdGradCheck(t, "dscale", scale, dscale, loss), gradTol)
+	require.Less(t, testutil.FiniteDiffRelErr(t, "dx", x, dx, loss), gradTol)
+	require.Less(t, testutil.FiniteDiffRelErr(t, "dw", w, dw, loss), gradTol)
+	require.Less(t, testutil.FiniteDiffRelErr(t, "dshift", shift, dshift, loss), gradTol)
+	require.Less(t, testutil.FiniteDiffRelErr(t, "dscale", scale, dscale, loss), gradTol)
 }
 
 func TestRotary(t *testing.T) {
@@ -87,7 +89,7 @@ func TestRotary(t *testing.T) {
 	src := randn(1, l*stride)
 	probe := randn(2, l*hd)
 	dst := make([]float64, l*hd)
-	loss := func() float64 { RotaryForward(dst, src[3:], stride, cos, sin, l, hd); return dot(probe, dst) }
+	loss := func() float64 { RotaryForward(dst, src[3:], stride, cos, sin, l, hd); return testutil.Dot(probe, dst) }
 	loss()
 	// x cos + rotate_half(x) sin, rotate_half(x) = [-x2, x1].
 	for r := 0; r < l; r++ {
@@ -103,7 +105,7 @@ func TestRotary(t *testing.T) {
 	}
 	dsrc := make([]float64, l*stride)
 	RotaryBackward(dsrc[3:], stride, probe, cos, sin, l, hd)
-	require.Less(t, fdGradCheck(t, "dsrc", src, dsrc, loss), gradTol)
+	require.Less(t, testutil.FiniteDiffRelErr(t, "dsrc", src, dsrc, loss), gradTol)
 
 	// Gather and scatter are inverse copies.
 	g := make([]float64, l*hd)
@@ -120,7 +122,7 @@ func TestAttention(t *testing.T) {
 	q, k, v := randn(1, l*hd), randn(2, l*hd), randn(3, l*hd)
 	probe := randn(4, l*hd)
 	out, probs := make([]float64, l*hd), make([]float64, l*l)
-	loss := func() float64 { AttentionForward(out, probs, q, k, v, l, hd); return dot(probe, out) }
+	loss := func() float64 { AttentionForward(out, probs, q, k, v, l, hd); return testutil.Dot(probe, out) }
 	loss()
 	// Forward against a direct evaluation.
 	for i := 0; i < l; i++ {
@@ -144,9 +146,9 @@ func TestAttention(t *testing.T) {
 	}
 	dq, dk, dv, scratch := make([]float64, l*hd), make([]float64, l*hd), make([]float64, l*hd), make([]float64, l*l)
 	AttentionBackward(dq, dk, dv, scratch, probe, probs, q, k, v, l, hd)
-	require.Less(t, fdGradCheck(t, "dq", q, dq, loss), gradTol)
-	require.Less(t, fdGradCheck(t, "dk", k, dk, loss), gradTol)
-	require.Less(t, fdGradCheck(t, "dv", v, dv, loss), gradTol)
+	require.Less(t, testutil.FiniteDiffRelErr(t, "dq", q, dq, loss), gradTol)
+	require.Less(t, testutil.FiniteDiffRelErr(t, "dk", k, dk, loss), gradTol)
+	require.Less(t, testutil.FiniteDiffRelErr(t, "dv", v, dv, loss), gradTol)
 }
 
 func TestGelu(t *testing.T) {
@@ -154,24 +156,26 @@ func TestGelu(t *testing.T) {
 	y := make([]float64, 3)
 	GeluForward(y, []float64{1, -0.5, 2.5})
 	require.InDeltaSlice(t, []float64{0.8411919906082768, -0.15428599017485606, 2.484915733910001}, y, 1e-14)
-	x, probe := randn(1, 50), randn(2, 50)
-	out := make([]float64, 50)
-	loss := func() float64 { GeluForward(out, x); return dot(probe, out) }
-	dx := make([]float64, 50)
-	GeluBackward(dx, probe, x)
-	require.Less(t, fdGradCheck(t, "dx", x, dx, loss), gradTol)
+	checkActivationGradient(t, GeluForward[float64], GeluBackward[float64])
 }
 
 func TestSiLU(t *testing.T) {
 	y := make([]float64, 2)
 	SiLUForward(y, []float64{1, -2})
 	require.InDeltaSlice(t, []float64{0.7310585786300049, -0.2384058440442351}, y, 1e-15)
+	checkActivationGradient(t, SiLUForward[float64], SiLUBackward[float64])
+}
+
+// checkActivationGradient checks an elementwise activation's backward
+// against finite differences of its forward, on 50 normal inputs.
+func checkActivationGradient(t *testing.T, forward func(y, x []float64), backward func(dx, dy, x []float64)) {
+	t.Helper()
 	x, probe := randn(1, 50), randn(2, 50)
 	out := make([]float64, 50)
-	loss := func() float64 { SiLUForward(out, x); return dot(probe, out) }
+	loss := func() float64 { forward(out, x); return testutil.Dot(probe, out) }
 	dx := make([]float64, 50)
-	SiLUBackward(dx, probe, x)
-	require.Less(t, fdGradCheck(t, "dx", x, dx, loss), gradTol)
+	backward(dx, probe, x)
+	require.Less(t, testutil.FiniteDiffRelErr(t, "dx", x, dx, loss), gradTol)
 }
 
 func TestGatedResidual(t *testing.T) {
@@ -181,7 +185,7 @@ func TestGatedResidual(t *testing.T) {
 	h := make([]float64, n*d)
 	loss := func() float64 {
 		GatedResidualForward(h, h0, y, gate, d)
-		return dot(probe, h)
+		return testutil.Dot(probe, h)
 	}
 	loss()
 	for i := range h {
@@ -189,10 +193,10 @@ func TestGatedResidual(t *testing.T) {
 	}
 	dy, dgate := make([]float64, n*d), make([]float64, d)
 	GatedResidualBackward(dy, dgate, probe, y, gate, d)
-	require.Less(t, fdGradCheck(t, "dy", y, dy, loss), gradTol)
-	require.Less(t, fdGradCheck(t, "dgate", gate, dgate, loss), gradTol)
+	require.Less(t, testutil.FiniteDiffRelErr(t, "dy", y, dy, loss), gradTol)
+	require.Less(t, testutil.FiniteDiffRelErr(t, "dgate", gate, dgate, loss), gradTol)
 	// The residual stream passes its gradient through: d loss / d h0 = probe.
-	require.Less(t, fdGradCheck(t, "dh", h0, probe, loss), gradTol)
+	require.Less(t, testutil.FiniteDiffRelErr(t, "dh", h0, probe, loss), gradTol)
 }
 
 func TestTimeEmbedding(t *testing.T) {
@@ -220,7 +224,7 @@ func TestCrossEntropy(t *testing.T) {
 	loss := func() float64 { return 0.7 * CrossEntropyForward(z, targets, k) }
 	g := make([]float64, n*k)
 	CrossEntropyBackward(g, z, targets, k, 0.7)
-	require.Less(t, fdGradCheck(t, "dlogits", z, g, loss), gradTol)
+	require.Less(t, testutil.FiniteDiffRelErr(t, "dlogits", z, g, loss), gradTol)
 	// Large logits stay finite (the max is subtracted).
 	big := []float64{1000, 0, -1000, 0, 0, 0}
 	require.InDelta(t, 1000+math.Log(1+math.Exp(-1000)), CrossEntropyForward(big, []int32{1}, k), 1e-9)

@@ -6,14 +6,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/rdlm-go/rdlm/core/rng"
 	"github.com/rdlm-go/rdlm/core/sphere"
+	"github.com/rdlm-go/rdlm/internal/testutil"
 )
 
 func softmaxProbs(k int, id uint64) []float64 {
-	s := rng.NewStream(31, id)
-	p := make([]float64, k)
-	s.Normals(p)
+	p := testutil.Normals(31, id, k)
 	var z float64
 	for i := range p {
 		p[i] = math.Exp(2 * p[i])
@@ -23,14 +21,6 @@ func softmaxProbs(k int, id uint64) []float64 {
 		p[i] /= z
 	}
 	return p
-}
-
-func to32(x []float64) []float32 {
-	y := make([]float32, len(x))
-	for i, v := range x {
-		y[i] = float32(v)
-	}
-	return y
 }
 
 func TestDriftsAreTangent(t *testing.T) {
@@ -65,8 +55,8 @@ func TestDriftsAreTangent(t *testing.T) {
 		}
 
 		b32 := make([]float32, v)
-		x32 := to32(x)
-		require.NoError(t, GenerativeDrift(b32, x32, to32(p), gamma))
+		x32 := testutil.ToF32(x)
+		require.NoError(t, GenerativeDrift(b32, x32, testutil.ToF32(p), gamma))
 		require.Less(t, math.Abs(sphere.Dot(b32, x32)), 1e-6*gamma)
 		for i := range b {
 			require.InDelta(t, b[i], float64(b32[i]), 1e-6*gamma)
@@ -110,7 +100,7 @@ func TestDriftLoss(t *testing.T) {
 		require.NoError(t, err)
 		require.Less(t, zero, 1e-25)
 
-		got32, err := DriftLoss(to32(b), to32(x), k, gamma, beta)
+		got32, err := DriftLoss(testutil.ToF32(b), testutil.ToF32(x), k, gamma, beta)
 		require.NoError(t, err)
 		require.InDelta(t, want, got32, 1e-5*want)
 	}

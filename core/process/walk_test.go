@@ -9,15 +9,11 @@ import (
 	"github.com/rdlm-go/rdlm/core/rng"
 	"github.com/rdlm-go/rdlm/core/schedule"
 	"github.com/rdlm-go/rdlm/core/sphere"
+	"github.com/rdlm-go/rdlm/internal/testutil"
 )
 
-func randomPoint(v int, id uint64) []float64 {
-	s := rng.NewStream(21, id)
-	x := make([]float64, v)
-	s.Normals(x)
-	sphere.Normalize(x, x)
-	return x
-}
+// randomPoint returns a uniform point of S^{v-1}, drawn from stream id.
+func randomPoint(v int, id uint64) []float64 { return testutil.RandomPoint(21, id, v) }
 
 // Without drift one GRW step multiplies E<X, x0> by exactly
 // E cos(sigma |P z|) = 1F1(d/2; 1/2; -sigma^2/2), sigma^2 = beta dt (the noise

@@ -17,6 +17,7 @@ import (
 	"sort"
 
 	"github.com/rdlm-go/rdlm/core/atomicfile"
+	"github.com/rdlm-go/rdlm/core/floatbits"
 	"github.com/x448/float16"
 )
 
@@ -74,15 +75,15 @@ func (t *Tensor) DecodeInto(dst []float32) error {
 	switch t.DType {
 	case F32:
 		for i := range dst {
-			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(t.Data[4*i:]))
+			dst[i] = floatbits.F32(t.Data[4*i:])
 		}
 	case F16:
 		for i := range dst {
-			dst[i] = float16.Frombits(binary.LittleEndian.Uint16(t.Data[2*i:])).Float32()
+			dst[i] = floatbits.F16(t.Data[2*i:])
 		}
 	case BF16:
 		for i := range dst {
-			dst[i] = math.Float32frombits(uint32(binary.LittleEndian.Uint16(t.Data[2*i:])) << 16)
+			dst[i] = floatbits.BF16(t.Data[2*i:])
 		}
 	default:
 		return fmt.Errorf("tensor %q: dtype %s is not a float type", t.Name, t.DType)

@@ -6,43 +6,19 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/rdlm-go/rdlm/core/rng"
+	"github.com/rdlm-go/rdlm/internal/testutil"
 )
 
 // randomPoint returns a uniform point of S^{n-1}, drawn from stream id.
-func randomPoint(n int, id uint64) []float64 {
-	s := rng.NewStream(7, id)
-	x := make([]float64, n)
-	s.Normals(x)
-	Normalize(x, x)
-	return x
-}
+func randomPoint(n int, id uint64) []float64 { return testutil.RandomPoint(7, id, n) }
 
 // randomVec returns an ambient Gaussian vector scaled by scale.
 func randomVec(n int, id uint64, scale float64) []float64 {
-	s := rng.NewStream(8, id)
-	v := make([]float64, n)
-	s.Normals(v)
+	v := testutil.Normals(8, id, n)
 	for i := range v {
 		v[i] *= scale
 	}
 	return v
-}
-
-func to32(x []float64) []float32 {
-	y := make([]float32, len(x))
-	for i, v := range x {
-		y[i] = float32(v)
-	}
-	return y
-}
-
-func maxAbsDiff[T, U float32 | float64](a []T, b []U) float64 {
-	var m float64
-	for i := range a {
-		m = math.Max(m, math.Abs(float64(a[i])-float64(b[i])))
-	}
-	return m
 }
 
 // The geometry numbers of rdlm-math.md section 10, V = 28.
@@ -68,14 +44,14 @@ func TestReferenceGeometryV28(t *testing.T) {
 
 	back := make([]float64, V)
 	Exp(back, u, lg)
-	require.Less(t, maxAbsDiff(back, e0), 1e-12, "exp_u(log_u(e_0)) = e_0")
+	require.Less(t, testutil.MaxAbsDiff(back, e0), 1e-12, "exp_u(log_u(e_0)) = e_0")
 
 	// The same in float32.
-	u32, e32, lg32, back32 := to32(u), to32(e0), make([]float32, V), make([]float32, V)
+	u32, e32, lg32, back32 := testutil.ToF32(u), testutil.ToF32(e0), make([]float32, V), make([]float32, V)
 	Log(lg32, u32, e32)
-	require.Less(t, maxAbsDiff(lg32, lg), 2e-7)
+	require.Less(t, testutil.MaxAbsDiff(lg32, lg), 2e-7)
 	Exp(back32, u32, lg32)
-	require.Less(t, maxAbsDiff(back32, e0), 1e-6)
+	require.Less(t, testutil.MaxAbsDiff(back32, e0), 1e-6)
 
 	// From the mask vertex every token is a quarter circle away.
 	em := make([]float64, V)
@@ -105,12 +81,12 @@ func TestProjectIsTangent(t *testing.T) {
 			// Projecting twice changes nothing.
 			q := make([]float64, n)
 			Project(q, x, p)
-			require.Less(t, maxAbsDiff(p, q), 1e-13*Norm(v))
+			require.Less(t, testutil.MaxAbsDiff(p, q), 1e-13*Norm(v))
 			// float32, in place.
-			x32, v32 := to32(x), to32(v)
+			x32, v32 := testutil.ToF32(x), testutil.ToF32(v)
 			Project(v32, x32, v32)
 			require.Less(t, math.Abs(Dot(x32, v32)), 1e-6*Norm(v))
-			require.Less(t, maxAbsDiff(v32, p), 1e-5)
+			require.Less(t, testutil.MaxAbsDiff(v32, p), 1e-5)
 		}
 	}
 }
@@ -127,10 +103,10 @@ func TestExpStaysOnSphere(t *testing.T) {
 			Exp(y, x, v)
 			require.InDelta(t, 1, Norm(y), 1e-13)
 
-			x32, v32, y32 := to32(x), to32(v), make([]float32, n)
+			x32, v32, y32 := testutil.ToF32(x), testutil.ToF32(v), make([]float32, n)
 			Exp(y32, x32, v32)
 			require.InDelta(t, 1, Norm(y32), 1e-6)
-			require.Less(t, maxAbsDiff(y32, y), 1e-6)
+			require.Less(t, testutil.MaxAbsDiff(y32, y), 1e-6)
 		}
 	}
 }
@@ -174,21 +150,21 @@ func TestExpLogRoundTrip(t *testing.T) {
 			require.InDelta(t, length, Dist(x, y), 1e-9)
 			back := make([]float64, n)
 			Log(back, x, y)
-			require.Less(t, maxAbsDiff(back, v), 1e-8*math.Max(1, 1/math.Sin(length)))
+			require.Less(t, testutil.MaxAbsDiff(back, v), 1e-8*math.Max(1, 1/math.Sin(length)))
 			require.Less(t, math.Abs(Dot(x, back)), 1e-12, "log is tangent")
 
 			z := randomPoint(n, trial+5000)
 			Log(back, x, z)
 			Exp(y, x, back)
-			require.Less(t, maxAbsDiff(y, z), 1e-9)
+			require.Less(t, testutil.MaxAbsDiff(y, z), 1e-9)
 
-			x32, z32, l32, y32 := to32(x), to32(z), make([]float32, n), make([]float32, n)
+			x32, z32, l32, y32 := testutil.ToF32(x), testutil.ToF32(z), make([]float32, n), make([]float32, n)
 			Log(l32, x32, z32)
 			Exp(y32, x32, l32)
 			// float32 rounding of the inputs is amplified by theta/sin(theta)
 			// for nearly antipodal pairs.
 			th := Dist(x, z)
-			require.Less(t, maxAbsDiff(y32, z), 1e-6*(1+th/math.Sin(th)), "angle %v", th)
+			require.Less(t, testutil.MaxAbsDiff(y32, z), 1e-6*(1+th/math.Sin(th)), "angle %v", th)
 		}
 	}
 }
@@ -224,7 +200,7 @@ func TestLogVertexMatchesLog(t *testing.T) {
 		Vertex(e, k)
 		Log(a, x, e)
 		LogVertex(b, x, k)
-		require.Less(t, maxAbsDiff(a, b), 1e-13)
+		require.Less(t, testutil.MaxAbsDiff(a, b), 1e-13)
 	}
 	// A point on the vertex: the clip gives a finite, tiny vector.
 	Vertex(e, 4)
@@ -263,12 +239,12 @@ func TestSumLogVertices(t *testing.T) {
 			}
 			got := make([]float64, n)
 			SumLogVertices(got, x, p)
-			require.Less(t, maxAbsDiff(got, want), 1e-12)
+			require.Less(t, testutil.MaxAbsDiff(got, want), 1e-12)
 			require.Less(t, math.Abs(Dot(x, got)), 1e-12, "tangent")
 
 			got32 := make([]float32, n)
-			SumLogVertices(got32, to32(x), to32(p))
-			require.Less(t, maxAbsDiff(got32, want), 5e-6)
+			SumLogVertices(got32, testutil.ToF32(x), testutil.ToF32(p))
+			require.Less(t, testutil.MaxAbsDiff(got32, want), 5e-6)
 		}
 	}
 }
@@ -281,7 +257,7 @@ func TestSimplexRoundTrip(t *testing.T) {
 	require.InDelta(t, math.Sqrt(0.5), x[0], 1e-15)
 	q := make([]float64, len(p))
 	require.True(t, ToSimplex(q, x))
-	require.Less(t, maxAbsDiff(q, p), 1e-15)
+	require.Less(t, testutil.MaxAbsDiff(q, p), 1e-15)
 
 	// Negative coordinates are clamped; the rest renormalised.
 	y := []float32{0.6, -0.8, 0, 0}
@@ -326,7 +302,7 @@ func TestProjectOffSphere(t *testing.T) {
 }
 
 func TestNoAllocations(t *testing.T) {
-	x, y, d := to32(randomPoint(28, 1)), to32(randomPoint(28, 2)), make([]float32, 28)
+	x, y, d := testutil.ToF32(randomPoint(28, 1)), testutil.ToF32(randomPoint(28, 2)), make([]float32, 28)
 	p := make([]float32, 27)
 	for i := range p {
 		p[i] = 1.0 / 27

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/rdlm-go/rdlm/internal/testutil"
 )
 
 // On a CPU with AVX2 and FMA the vector kernel must actually run (else the
@@ -34,17 +36,9 @@ func TestPortablePathBuildsSameTables(t *testing.T) {
 	port, err := Build(cfg)
 	require.NoError(t, err)
 	for p := Masked; p <= Uniform; p++ {
-		require.InDeltaSlice(t, toF64(vec.EK[p]), toF64(port.EK[p]), 1e-6)
-		require.InDeltaSlice(t, toF64(vec.Start[p]), toF64(port.Start[p]), 1e-6)
-		require.InDeltaSlice(t, toF64(vec.Alpha[p]), toF64(port.Alpha[p]), 1e-5)
-		require.InDeltaSlice(t, toF64(vec.Rho[p]), toF64(port.Rho[p]), 1e-5)
+		require.InDeltaSlice(t, testutil.ToF64(vec.EK[p]), testutil.ToF64(port.EK[p]), 1e-6)
+		require.InDeltaSlice(t, testutil.ToF64(vec.Start[p]), testutil.ToF64(port.Start[p]), 1e-6)
+		require.InDeltaSlice(t, testutil.ToF64(vec.Alpha[p]), testutil.ToF64(port.Alpha[p]), 1e-5)
+		require.InDeltaSlice(t, testutil.ToF64(vec.Rho[p]), testutil.ToF64(port.Rho[p]), 1e-5)
 	}
-}
-
-func toF64(x []float32) []float64 {
-	out := make([]float64, len(x))
-	for i, v := range x {
-		out[i] = float64(v)
-	}
-	return out
 }

@@ -2,14 +2,12 @@ package torchckpt
 
 import (
 	"archive/zip"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strings"
 
-	"github.com/x448/float16"
+	"github.com/rdlm-go/rdlm/core/floatbits"
 )
 
 // DType is a storage element type.
@@ -195,11 +193,11 @@ func (f *File) Float32(t *Tensor) ([]float32, error) {
 	elem := func(i int64) float32 {
 		switch dt {
 		case Float16:
-			return float16.Frombits(binary.LittleEndian.Uint16(raw[2*i:])).Float32()
+			return floatbits.F16(raw[2*i:])
 		case BFloat16:
-			return math.Float32frombits(uint32(binary.LittleEndian.Uint16(raw[2*i:])) << 16)
+			return floatbits.BF16(raw[2*i:])
 		}
-		return math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+		return floatbits.F32(raw[4*i:])
 	}
 	out := make([]float32, t.Numel())
 	idx := make([]int, len(t.Shape)) // row-major counter over the view
