@@ -4,7 +4,7 @@
 GO      ?= go
 PKGS    := ./...
 
-.PHONY: all build test vet gotest wasm-build wasm-gputest webgpu-env site-test site serve run train-default bench bench-peer clean
+.PHONY: viewer-deps view train-mnist train-mnist-split train-mnist-mdlm all build test vet gotest wasm-build wasm-gputest webgpu-env site-test site serve run train-default bench bench-peer clean
 
 all: build
 
@@ -35,7 +35,7 @@ train-default: build
 	./bin/rdlm eval --model shakespeare --split test --seeds 3 --json
 	./bin/rdlm eval --model runs/mdlm-small/ckpt --split test --seeds 3 --json
 
-test: vet webgpu-env gotest wasm-build wasm-gputest site-test
+test: vet webgpu-env viewer-deps gotest wasm-build wasm-gputest site-test
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)
@@ -52,6 +52,29 @@ webgpu-env:
 # The WGSL kernels again, from js/wasm under Node's Dawn.
 wasm-gputest:
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec "$(CURDIR)/core/gpu/testenv/go_js_wasm_exec" ./core/gpu/ ./shaders/
+
+# X11/GL development packages and Xvfb for the native viewer (cgo) and its test.
+viewer-deps:
+	cmd/rdlm-view/install-deps.sh
+
+# The native viewer (Ebitengine; needs cgo and the packages above).
+bin/rdlm-view: viewer-deps
+	CGO_ENABLED=1 $(GO) build -o bin/rdlm-view ./cmd/rdlm-view
+
+view: build bin/rdlm-view
+	./bin/rdlm view
+
+# Image models on MNIST (14x14): direct (256 categories), split (two base-16
+# digits per pixel) and the masked-diffusion baseline.
+train-mnist: build
+	./bin/rdlm train --config mnist --out runs/rdlm-mnist
+	./bin/rdlm eval --model runs/rdlm-mnist/ckpt --split test --seeds 3 --max-sequences 256 --json
+
+train-mnist-split: build
+	./bin/rdlm train --config mnist-split --out runs/rdlm-mnist-split
+
+train-mnist-mdlm: build
+	./bin/rdlm train --config mnist --objective mdlm --out runs/mdlm-mnist
 
 # The page, the widget and the worker in headless Chromium (WebGPU on
 # SwiftShader, and the CPU fallback).

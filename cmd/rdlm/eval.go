@@ -97,7 +97,11 @@ func trainedOn(c *ckpt.Checkpoint) string {
 // evalSequences opens the corpus, checks that it speaks the model's
 // vocabulary, and cuts the split at the model's length.
 func evalSequences(c *ckpt.Checkpoint, name, split string) (data.Sequences, error) {
-	corpus, err := data.Open(name)
+	var opts []data.Option
+	if pc := c.Config.Process; pc.Image != nil && pc.Split != nil {
+		opts = append(opts, data.WithPixelBase(pc.Split.Base))
+	}
+	corpus, err := data.Open(name, opts...)
 	if err != nil {
 		return data.Sequences{}, err
 	}
@@ -115,6 +119,9 @@ func evalSequences(c *ckpt.Checkpoint, name, split string) (data.Sequences, erro
 }
 
 func printEval(w io.Writer, f *evalFlags, c *ckpt.Checkpoint, res eval.Result) error {
+	if c.Config.Process.Image != nil {
+		return printImageEval(w, f, c, res)
+	}
 	if f.asJSON {
 		out := map[string]any{
 			"bpc": res.BPC, "stderr": finiteOrNil(res.StdErr), "sequences": res.Sequences, "seeds": res.Seeds,

@@ -20,7 +20,7 @@ func init() {
 	register(&command{
 		name:    "sample",
 		summary: "generate text with a model: the geodesic random walk on the sphere",
-		usage:   "--model DIR [--steps S] [--length L] [--n N] [--seed S] [--batch B] [--prompt TEXT | --template TEXT] [--raw] [--trace FILE] [--json] [--backend cpu|webgpu] [--webgpu-lib PATH]",
+		usage:   "--model DIR [--steps S] [--length L] [--n N] [--seed S] [--batch B] [--prompt TEXT | --template TEXT] [--raw] [--trace FILE] [--png FILE] [--json] [--backend cpu|webgpu] [--webgpu-lib PATH]",
 		run:     runSample,
 	})
 }
@@ -31,6 +31,7 @@ const defaultSampleBatch = 8
 
 type sampleFlags struct {
 	model, prompt, template, trace string
+	png                            string // image models: the PNG grid to write
 	backend, webgpuLib             string
 	steps, length, n, batch        int
 	seed                           uint64
@@ -51,6 +52,7 @@ func runSample(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	fs.BoolVar(&f.raw, "raw", false, "take --prompt/--template verbatim; by default they are first normalised to the text8 alphabet (lowercase letters and spaces, digits spelled out, other characters become spaces)")
 	fs.StringVar(&f.trace, "trace", "", "write a JSON file with every step's t and each position's most likely character and its probability")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON line per sample")
+	fs.StringVar(&f.png, "png", "", "image models: write the --n samples as one PNG grid to FILE")
 	fs.StringVar(&f.backend, "backend", "cpu", "where the network runs: cpu, or webgpu (the WGSL engine; the same seed gives the same text up to float rounding)")
 	fs.StringVar(&f.webgpuLib, "webgpu-lib", "", "webgpu.h library (Dawn or wgpu-native) for --backend webgpu; default $"+gpu.LibraryEnv+", then the test installer's copy, then the system's")
 	if err := parseFlags(fs, args); err != nil {
@@ -64,6 +66,12 @@ func runSample(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	c, dir, err := loadModel(f.model)
 	if err != nil {
 		return err
+	}
+	if c.Config.Process.Image != nil { // pixels, not text: sample_image.go
+		return runImageSample(&f, c, stdout)
+	}
+	if f.png != "" {
+		return usagef("--png is for image models; %s is a text model (vocabulary %q)", dir, c.Config.Process.Vocab)
 	}
 	if c.Config.Process.Split != nil { // token ids spelt in digits (LM1B): sample_split.go
 		return runSplitSample(&f, dir, c, stdout)

@@ -33,7 +33,7 @@ func runTrain(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	var f trainFlags
 	fs.StringVar(&f.config, "config", "", fmt.Sprintf("a preset (%v) or a JSON file of settings (see trainer/train.Config); with --resume, the checkpoint's own settings are used", train.PresetNames()))
 	fs.StringVar(&f.out, "out", "", "run folder: checkpoint (ckpt/), metrics.jsonl, curve.svg")
-	fs.StringVar(&f.data, "data", "", "data set: shakespeare, text8 or a text file (default: the config's)")
+	fs.StringVar(&f.data, "data", "", "data set: shakespeare, text8, a text file, or images: mnist, mnist14, cifar10 or their files (default: the config's)")
 	fs.IntVar(&f.steps, "steps", 0, "total steps of the run (default: the config's)")
 	fs.IntVar(&f.batch, "batch", 0, "sequences per step (default: the config's)")
 	fs.Float64Var(&f.lr, "lr", 0, "peak learning rate (default: the config's)")

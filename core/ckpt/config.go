@@ -73,7 +73,21 @@ type Process struct {
 	// they are not characters of Vocab, e.g. TokenizerBERT; empty for the
 	// character vocabularies.
 	Tokenizer string `json:"tokenizer,omitempty"`
+	// Image is set for image models: a sequence is one image, its values
+	// (256 levels, channels interleaved, raster order) one position each,
+	// or Split.Digits positions each when Split is set.
+	Image *Image `json:"image,omitempty"`
 }
+
+// Image is the shape of an image model's samples.
+type Image struct {
+	Height   int `json:"height"`
+	Width    int `json:"width"`
+	Channels int `json:"channels"` // 1 grey, 3 RGB
+}
+
+// Values is Height*Width*Channels, the pixel values per image.
+func (im Image) Values() int { return im.Height * im.Width * im.Channels }
 
 // Split records dimension splitting: ids of a Vocab-word vocabulary written
 // as Digits base-Base digits, least significant first, token-major.
@@ -176,6 +190,19 @@ func (c Config) Validate() error {
 		}
 		if c.Model.Length%sp.Digits != 0 {
 			return fmt.Errorf("model.length %d is not a whole number of %d-digit tokens", c.Model.Length, sp.Digits)
+		}
+	}
+	if im := c.Process.Image; im != nil {
+		digits := 1
+		if sp := c.Process.Split; sp != nil {
+			digits = sp.Digits
+		}
+		switch {
+		case im.Height < 1 || im.Width < 1 || (im.Channels != 1 && im.Channels != 3):
+			return fmt.Errorf("process.image: %dx%d with %d channels: sides must be >= 1 and channels 1 or 3", im.Height, im.Width, im.Channels)
+		case im.Values()*digits != c.Model.Length:
+			return fmt.Errorf("process.image: %dx%dx%d values of %d position(s) each are %d positions, but model.length is %d",
+				im.Height, im.Width, im.Channels, digits, im.Values()*digits, c.Model.Length)
 		}
 	}
 	if c.Step < 0 {

@@ -32,9 +32,11 @@ func checkLens(op string, c, a, b []float32, m, n, k int) {
 	}
 }
 
-// minPartFlops is the least work (2mnk) worth a part of its own: below it,
-// waking a worker costs more than the worker saves.
-const minPartFlops = 1 << 25
+// minPartFlops is the least work (2mnk) worth a part of its own (about
+// 100 us on one core): below it, handing a part over costs more than it
+// saves. It also keeps the attention products (256 x 256 x 64), which the
+// model already runs in parallel across heads, on their caller.
+const minPartFlops = 1 << 24
 
 // matmul splits c into row bands (or column bands, when c is wider than
 // tall) of whole tiles, one per thread, and runs them in parallel. Each part
@@ -42,12 +44,7 @@ const minPartFlops = 1 << 25
 // O(1/band) of the work and saves all synchronisation inside the product.
 func matmul(c []float32, a, b matrix, m, n, k int, accumulate bool) {
 	ks := active.Load()
-	parts := min(Threads(), max(1, 2*m*n*k/minPartFlops))
-	if m >= n {
-		parts = min(parts, (m+ks.mr-1)/ks.mr)
-	} else {
-		parts = min(parts, (n+ks.nr-1)/ks.nr)
-	}
+	parts := partsFor(ks, m, n, k)
 	var bt *batch
 	if parts > 1 {
 		bt = acquireBatch(parts)
@@ -86,4 +83,14 @@ func matmul(c []float32, a, b matrix, m, n, k int, accumulate bool) {
 	putWorkspace(ws)
 	waitParts(bt)
 	releaseBatch(bt)
+}
+
+// partsFor is how many parts matmul splits an m x n x k product into: one
+// per thread, but none smaller than minPartFlops or a single tile.
+func partsFor(ks *kernelSet, m, n, k int) int {
+	parts := min(Threads(), max(1, 2*m*n*k/minPartFlops))
+	if m >= n {
+		return min(parts, (m+ks.mr-1)/ks.mr)
+	}
+	return min(parts, (n+ks.nr-1)/ks.nr)
 }

@@ -3,6 +3,7 @@ package cpu
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -105,6 +106,46 @@ func checkLayout(t *testing.T, what string, l layout, s shape, seed uint64) {
 	}
 }
 
+// Products big enough to be split across threads (in row bands and, when
+// wider than tall, in column bands), on every kernel set, against the
+// float64 reference.
+func TestMatMulSplitMatchesReference(t *testing.T) {
+	shapes := []shape{{301, 203, 290}, {333, 211, 370}, {97, 509, 400}}
+	for _, l := range layouts {
+		for si, s := range shapes {
+			a := randSlice(s.m*s.k, 50+3*uint64(si))
+			b := randSlice(s.k*s.n, 51+3*uint64(si))
+			c0 := randSlice(s.m*s.n, 52+3*uint64(si))
+			mag := make([]float32, s.m*s.n)
+			l.refA(mag, absF32(a), absF32(b), s.m, s.n, s.k, false)
+			magAcc := make([]float32, len(mag))
+			for i := range mag {
+				magAcc[i] = mag[i] + max(c0[i], -c0[i])
+			}
+			want := toF64(make([]float32, s.m*s.n))
+			l.ref(want, toF64(a), toF64(b), s.m, s.n, s.k, false)
+			wantAcc := toF64(c0)
+			l.ref(wantAcc, toF64(a), toF64(b), s.m, s.n, s.k, true)
+			for _, kn := range AvailableKernels() {
+				for _, threads := range []int{2, 3} {
+					withKernels(t, kn, func() {
+						withThreads(threads, func() {
+							require.Greater(t, partsFor(active.Load(), s.m, s.n, s.k), 1, "%v is not split", s)
+							what := fmt.Sprintf("%s/%s/t%d/%dx%dx%d", kn, l.name, threads, s.m, s.n, s.k)
+							got := make([]float32, s.m*s.n)
+							l.fast(got, a, b, s.m, s.n, s.k, false)
+							checkClose(t, what, got, want, mag)
+							copy(got, c0)
+							l.fast(got, a, b, s.m, s.n, s.k, true)
+							checkClose(t, what+" acc", got, wantAcc, magAcc)
+						})
+					})
+				}
+			}
+		}
+	}
+}
+
 // The portable and assembly paths agree with each other within the same
 // relative tolerance (the requirement), not just with the reference.
 func TestKernelPathsAgree(t *testing.T) {
@@ -156,6 +197,7 @@ func TestMatMulPanicsOnShortBuffers(t *testing.T) {
 // A product in the steady state allocates nothing: not the packing buffers,
 // not the parts handed to workers, not the goroutines.
 func TestMatMulSteadyStateAllocatesNothing(t *testing.T) {
+	withThreads(2, func() { require.Equal(t, 2, partsFor(goKernels, 256, 256, 256)) }) // the split path is measured
 	for _, kn := range AvailableKernels() {
 		withKernels(t, kn, func() {
 			withThreads(2, func() {
@@ -196,4 +238,26 @@ func TestMatMulConcurrentCallers(t *testing.T) {
 		// Same kernel, same blocking, same split: bitwise equal.
 		require.Equal(t, want, <-done)
 	}
+}
+
+// A split product after the workers have stopped spinning and parked still
+// completes, and matches the one run while they were spinning.
+func TestMatMulAfterWorkersPark(t *testing.T) {
+	s := shape{300, 200, 300} // 36 MFLOP: split in two
+	a := randSlice(s.m*s.k, 11)
+	b := randSlice(s.k*s.n, 12)
+	hot := make([]float32, s.m*s.n)
+	cold := make([]float32, s.m*s.n)
+	withThreads(2, func() {
+		require.Equal(t, 2, partsFor(active.Load(), s.m, s.n, s.k))
+		MatMulNN(hot, a, b, s.m, s.n, s.k, false)
+		time.Sleep(10 * spinWait)
+		MatMulNN(cold, a, b, s.m, s.n, s.k, false)
+	})
+	require.Equal(t, hot, cold)
+	want := toF64(make([]float32, s.m*s.n))
+	MatMulNNRef(want, toF64(a), toF64(b), s.m, s.n, s.k, false)
+	mag := make([]float32, s.m*s.n)
+	MatMulNNRef(mag, absF32(a), absF32(b), s.m, s.n, s.k, false)
+	checkClose(t, "after park", cold, want, mag)
 }

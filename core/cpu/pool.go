@@ -63,12 +63,13 @@ func SetThreads(n int) (previous int) {
 }
 
 // spinWait is how long a worker keeps polling for the next part, and a
-// caller for its workers, before parking. Waking a parked goroutine on an
-// idle core takes the scheduler tens to hundreds of microseconds (a whole
-// 256^3 product on one core is 200), and training issues products back to
-// back, so a short spin keeps both cores in play. The spin yields its core
-// (runtime.Gosched) on every poll, so it never holds up other goroutines.
-var spinWait = 2 * time.Millisecond
+// caller for its workers, before parking. On these (virtual) machines,
+// waking a parked goroutine onto an idle core took about 100 us in our
+// measurements, as long as half a 256^3 product, and the backward pass issues
+// products back to back, so a short spin keeps both cores in play. Each poll
+// yields the core (runtime.Gosched), so the spin never holds up the process's
+// other goroutines; 200 us bounds what it costs other processes.
+var spinWait = 200 * time.Microsecond
 
 // worker runs parts forever with a workspace of its own.
 func worker() {

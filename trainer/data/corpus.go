@@ -13,6 +13,9 @@ type Corpus struct {
 	Train Split
 	Valid Split
 	Test  Split
+	// Image is set for image data: every sequence of Image.Positions()
+	// tokens is one image. Nil for text.
+	Image *ImageLayout
 }
 
 // Split is one contiguous part of a corpus.

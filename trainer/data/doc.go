@@ -21,6 +21,11 @@
 //     alphabet (text.NormalizeText8) so that text8 models and the widget serve
 //     it; WithCharVocab instead keeps the text as it is, with a vocabulary of
 //     its own characters (sorted by code point).
+//   - images (images.go): "mnist" (28x28), "mnist14" (averaged to 14x14),
+//     "cifar10" (downloaded once, verified), or a folder of the MNIST .gz
+//     files, a cifar-10-batches-bin folder or cifar-10-binary.tar.gz. A
+//     value of 256 levels is one token (vocabulary pixel256) or, with
+//     WithPixelBase(16), two base-16 digits (pixel16); Corpus.Image says so.
 //
 // The names win over files: to open a file called "text8" or "shakespeare" in
 // the current folder, write "./text8". Every text8 copy is checked for its size

@@ -22,6 +22,8 @@ type options struct {
 	charVocab bool
 	log       io.Writer
 	text8     text8Spec
+	pixelBase int    // image data: PixelDirect (0 too) or PixelSplit
+	mnistDir  string // image data: the MNIST files' folder instead of the module cache
 }
 
 func (o *options) logf(format string, a ...any) {
@@ -63,6 +65,15 @@ func Open(name string, opts ...Option) (*Corpus, error) {
 	}
 	if (name == "shakespeare" || name == "text8") && cfg.charVocab {
 		return nil, fmt.Errorf("data set %q has the text8 vocabulary; a character vocabulary applies to text files only", name)
+	}
+	if isImageData(name) {
+		if cfg.charVocab {
+			return nil, fmt.Errorf("data set %q is images; a character vocabulary applies to text files only", name)
+		}
+		return openImages(name, &cfg)
+	}
+	if cfg.pixelBase != 0 && cfg.pixelBase != PixelDirect {
+		return nil, fmt.Errorf("data set %q is text; a pixel base applies to image data only", name)
 	}
 	switch name {
 	case "":

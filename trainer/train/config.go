@@ -33,6 +33,11 @@ type Config struct {
 
 	Data      string `json:"data"`       // shakespeare, text8 or a path (data.Open)
 	CharVocab bool   `json:"char_vocab"` // a text file keeps its own characters instead of text8's
+	// PixelBase writes image values (256 levels) as one position of 256
+	// categories (0 or 256, the direct form) or as two base-16 digits (16,
+	// dimension splitting). Image data only; the model's vocab and length
+	// follow from it.
+	PixelBase int `json:"pixel_base,omitempty"`
 
 	Batch       int     `json:"batch"`        // sequences per step
 	Steps       int     `json:"steps"`        // total optimiser steps of the run
@@ -81,6 +86,9 @@ func Preset(name string) (Config, error) {
 	c, ok := presets[name]
 	if !ok {
 		return Config{}, fmt.Errorf("train: unknown config %q: not a preset (%v) and no such file", name, PresetNames())
+	}
+	if c.Model.Hidden != 0 { // an image preset carries its own architecture
+		return c, nil
 	}
 	mc, err := model.Preset(c.Preset)
 	if err != nil {
@@ -185,6 +193,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("rho_scale must be finite and > 0, got %g", c.RhoScale)
 	case c.TableParticles < 1:
 		return fmt.Errorf("table_particles must be >= 1, got %d", c.TableParticles)
+	case c.PixelBase != 0 && c.PixelBase != 16 && c.PixelBase != 256:
+		return fmt.Errorf("pixel_base must be 0 or 256 (one position per value) or 16 (two digits per value), got %d", c.PixelBase)
 	case c.Data == "":
 		return fmt.Errorf("data is empty: give shakespeare, text8 or a file")
 	case c.Batch < 1:

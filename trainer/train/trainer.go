@@ -105,6 +105,9 @@ func New(cfg Config, opt Options) (*Trainer, error) {
 	}
 	// The vocabulary belongs to the data: a character vocabulary sizes the model.
 	cfg.Model.Vocab = corpus.Vocab.Size()
+	if corpus.Image != nil { // so does an image's size: one sequence is one image
+		cfg.Model.Length = corpus.Image.Positions()
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("train: %v", err)
 	}
@@ -130,6 +133,9 @@ func openData(cfg Config, extra []data.Option) (*data.Corpus, error) {
 	if cfg.CharVocab {
 		opts = append(opts, data.WithCharVocab())
 	}
+	if cfg.PixelBase != 0 {
+		opts = append(opts, data.WithPixelBase(cfg.PixelBase))
+	}
 	c, err := data.Open(cfg.Data, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("train: data: %v", err)
@@ -144,6 +150,12 @@ func (tr *Trainer) build() error {
 	L, B, K := mc.Length, cfg.Batch, mc.Vocab
 	tr.proc = ckpt.DefaultProcess()
 	tr.proc.Vocab = tr.corpus.Vocab.Name
+	if im := tr.corpus.Image; im != nil {
+		tr.proc.Image = &ckpt.Image{Height: im.Height, Width: im.Width, Channels: im.Channels}
+		if im.Digits > 1 {
+			tr.proc.Split = &ckpt.Split{Vocab: 256, Base: im.Base, Digits: im.Digits}
+		}
+	}
 	tr.proc.StepThr, tr.proc.RhoFormula, tr.proc.RhoScale = cfg.StepThr, cfg.RhoFormula, cfg.RhoScale
 	if cfg.Family() == ckpt.FamilyMDLM {
 		tr.proc.Family = ckpt.FamilyMDLM

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Installs what the native viewer needs on Debian: the X11 and OpenGL
+# development headers that ebiten's GLFW backend compiles against (cgo), and
+# Xvfb, the virtual X server its test draws into. Idempotent: packages that
+# are already installed are left alone.
+set -eu
+pkgs="gcc pkg-config libx11-dev libxrandr-dev libxcursor-dev libxinerama-dev libxi-dev libxxf86vm-dev libgl1-mesa-dev libgl1-mesa-dri xvfb xauth"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
