@@ -12,7 +12,6 @@ import (
 	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/rng"
 	"github.com/rdlm-go/rdlm/core/schedule"
-	"github.com/rdlm-go/rdlm/core/tables"
 )
 
 func init() {
@@ -157,15 +156,9 @@ func parseBridge(fs *flag.FlagSet, args []string) (bridgeSetup, bool, error) {
 	if err != nil {
 		return bridgeSetup{}, false, err
 	}
-	var path tables.Path
-	var start process.Start
-	switch *startName {
-	case "masked":
-		path, start = tables.Masked, process.StartMasked
-	case "uniform":
-		path, start = tables.Uniform, process.StartUniform
-	default:
-		return bridgeSetup{}, false, usagef("--start: %q is not masked or uniform", *startName)
+	start, err := process.ParseStart(*startName)
+	if err != nil {
+		return bridgeSetup{}, false, usagef("--start: %v", err)
 	}
 	if !(*tm >= 0 && *tm < 1) {
 		return bridgeSetup{}, false, usagef("--t must be in [0, 1) (got %g)", *tm)
@@ -183,7 +176,7 @@ func parseBridge(fs *flag.FlagSet, args []string) (bridgeSetup, bool, error) {
 	if err != nil {
 		return bridgeSetup{}, false, err
 	}
-	alpha, rho := tab.At(path, *tm)
+	alpha, rho := tab.At(start, *tm)
 	sched, err := schedule.ByName(cfg.Schedule, cfg.Beta0, cfg.Beta1)
 	if err != nil {
 		return bridgeSetup{}, false, err

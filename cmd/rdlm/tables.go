@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/tables"
 )
 
@@ -85,7 +86,7 @@ type tablesLine struct {
 	Uniform pathMoments `json:"uniform"`
 }
 
-func momentsAt(tab *tables.Tables, p tables.Path, t float64) pathMoments {
+func momentsAt(tab *tables.Tables, p process.Start, t float64) pathMoments {
 	ek, st := tab.Means(p, t)
 	a, r := tab.At(p, t)
 	return pathMoments{float32(ek), float32(st), float32(a), float32(r)}
@@ -121,7 +122,7 @@ func runTables(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	}
 	if *asJSON {
 		for _, t := range times {
-			line := tablesLine{T: t, Masked: momentsAt(tab, tables.Masked, t), Uniform: momentsAt(tab, tables.Uniform, t)}
+			line := tablesLine{T: t, Masked: momentsAt(tab, process.StartMasked, t), Uniform: momentsAt(tab, process.StartUniform, t)}
 			if err := writeJSON(stdout, line); err != nil {
 				return err
 			}
@@ -137,7 +138,7 @@ func runTables(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "%8s | %-38s | %-38s\n", "", "masked (start e_m)", "uniform (start u)")
 	fmt.Fprintf(stdout, "%8s | %9s %9s %9s %8s | %9s %9s %9s %8s\n", "t", "E<X,e_k>", "E<X,e_m>", "alpha", "rho", "E<X,e_k>", "E<X,u>", "alpha", "rho")
 	for _, t := range times {
-		m, u := momentsAt(tab, tables.Masked, t), momentsAt(tab, tables.Uniform, t)
+		m, u := momentsAt(tab, process.StartMasked, t), momentsAt(tab, process.StartUniform, t)
 		fmt.Fprintf(stdout, "%8.4f | %9.5f %9.5f %9.5f %8.5f | %9.5f %9.5f %9.5f %8.5f\n", t, m.EK, m.Start, m.Alpha, m.Rho, u.EK, u.Start, u.Alpha, u.Rho)
 	}
 	return nil

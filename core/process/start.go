@@ -41,6 +41,17 @@ func (s Start) String() string {
 	return fmt.Sprintf("Start(%d)", int(s))
 }
 
+// ParseStart reads "masked" or "uniform".
+func ParseStart(name string) (Start, error) {
+	switch name {
+	case "masked":
+		return StartMasked, nil
+	case "uniform":
+		return StartUniform, nil
+	}
+	return 0, fmt.Errorf("unknown start %q (want masked or uniform)", name)
+}
+
 func (s Start) valid() error {
 	if s != StartMasked && s != StartUniform {
 		return fmt.Errorf("process: unknown start %d", int(s))

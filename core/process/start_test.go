@@ -73,3 +73,13 @@ func TestMixtureRandomKinds(t *testing.T) {
 		}
 	}
 }
+
+func TestParseStart(t *testing.T) {
+	for _, s := range []Start{StartMasked, StartUniform} {
+		got, err := ParseStart(s.String())
+		require.NoError(t, err)
+		require.Equal(t, s, got)
+	}
+	_, err := ParseStart("diagonal")
+	require.ErrorContains(t, err, "diagonal")
+}

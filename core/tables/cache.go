@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/rdlm-go/rdlm/core/process"
 	"io/fs"
 	"os"
 	"strconv"
@@ -71,8 +72,8 @@ func (t *Tables) Save(path string) error {
 	datas := make([][]byte, 0, len(cacheTensors))
 	for i, rows := range t.rows() {
 		vals := make([]float32, 0, 2*n)
-		vals = append(vals, rows[Masked]...)
-		vals = append(vals, rows[Uniform]...)
+		vals = append(vals, rows[process.StartMasked]...)
+		vals = append(vals, rows[process.StartUniform]...)
 		ten, err := safetensors.FromFloat32(cacheTensors[i], safetensors.F32, []int{2, n}, vals)
 		if err != nil {
 			return err
@@ -139,7 +140,7 @@ func Load(path string, want Config) (*Tables, error) {
 		if err != nil {
 			return nil, fmt.Errorf("tables: cache %s: %w", path, err)
 		}
-		rows[Masked], rows[Uniform] = vals[:n:n], vals[n:]
+		rows[process.StartMasked], rows[process.StartUniform] = vals[:n:n], vals[n:]
 	}
 	return t, nil
 }

@@ -1,6 +1,7 @@
 package tables
 
 import (
+	"github.com/rdlm-go/rdlm/core/process"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -35,7 +36,7 @@ func TestPortablePathBuildsSameTables(t *testing.T) {
 	defer func() { hasAVX2, hasAVX2FMA = saveA, saveB }()
 	port, err := Build(cfg)
 	require.NoError(t, err)
-	for p := Masked; p <= Uniform; p++ {
+	for p := process.StartMasked; p <= process.StartUniform; p++ {
 		require.InDeltaSlice(t, testutil.ToF64(vec.EK[p]), testutil.ToF64(port.EK[p]), 1e-6)
 		require.InDeltaSlice(t, testutil.ToF64(vec.Start[p]), testutil.ToF64(port.Start[p]), 1e-6)
 		require.InDeltaSlice(t, testutil.ToF64(vec.Alpha[p]), testutil.ToF64(port.Alpha[p]), 1e-5)

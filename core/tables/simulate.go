@@ -2,6 +2,7 @@ package tables
 
 import (
 	"fmt"
+	"github.com/rdlm-go/rdlm/core/process"
 	"math"
 	"runtime"
 	"sync"
@@ -114,17 +115,17 @@ func simulate(dim, steps, particles int, seed uint64, sched schedule.Schedule, w
 				tot[q] += acc[4*i+q]
 			}
 		}
-		m.EK[Masked][i] = float64(tot[0]) / fixedScale / n
-		m.Start[Masked][i] = float64(tot[1]) / fixedScale / n
-		m.EK[Uniform][i] = float64(tot[2]) / fixedScale / n
-		m.Start[Uniform][i] = float64(tot[3]) / fixedScale / n
+		m.EK[process.StartMasked][i] = float64(tot[0]) / fixedScale / n
+		m.Start[process.StartMasked][i] = float64(tot[1]) / fixedScale / n
+		m.EK[process.StartUniform][i] = float64(tot[2]) / fixedScale / n
+		m.Start[process.StartUniform][i] = float64(tot[3]) / fixedScale / n
 	}
 	// The exact endpoints: every particle starts on its start point and the
 	// bridge pins it to e_k at t = 1.
-	m.EK[Masked][0], m.Start[Masked][0] = 0, 1
-	m.EK[Uniform][0], m.Start[Uniform][0] = c0, 1
-	m.EK[Masked][steps], m.Start[Masked][steps] = 1, 0
-	m.EK[Uniform][steps], m.Start[Uniform][steps] = 1, c0
+	m.EK[process.StartMasked][0], m.Start[process.StartMasked][0] = 0, 1
+	m.EK[process.StartUniform][0], m.Start[process.StartUniform][0] = c0, 1
+	m.EK[process.StartMasked][steps], m.Start[process.StartMasked][steps] = 1, 0
+	m.EK[process.StartUniform][steps], m.Start[process.StartUniform][steps] = 1, c0
 	return m, nil
 }
 

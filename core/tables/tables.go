@@ -23,6 +23,7 @@ package tables
 
 import (
 	"fmt"
+	"github.com/rdlm-go/rdlm/core/process"
 	"math"
 
 	"github.com/rdlm-go/rdlm/core/schedule"
@@ -133,7 +134,7 @@ func fromMoments(cfg Config, m *Moments) *Tables {
 	t := &Tables{Config: cfg}
 	alpha, norm := matchMoments(m)
 	solver := newRhoSolver(m.Dim, cfg.Formula)
-	for p := Masked; p <= Uniform; p++ {
+	for p := process.StartMasked; p <= process.StartUniform; p++ {
 		rho := make([]float64, m.Steps+1)
 		// rho[0] = 0: every particle sits on the start point.
 		for i := 1; i <= m.Steps; i++ {
@@ -179,21 +180,21 @@ func matchMoments(m *Moments) (alpha, norm [2][]float64) {
 		norm[p] = make([]float64, n)
 	}
 	for i := 0; i < n; i++ {
-		a := math.Max(m.EK[Masked][i], momentEps)
-		b := m.Start[Masked][i]
+		a := math.Max(m.EK[process.StartMasked][i], momentEps)
+		b := m.Start[process.StartMasked][i]
 		al := 1 / math.Sqrt(1+(b/a)*(b/a))
-		alpha[Masked][i] = al
-		norm[Masked][i] = a / al
+		alpha[process.StartMasked][i] = al
+		norm[process.StartMasked][i] = a / al
 
-		a, b = m.EK[Uniform][i], m.Start[Uniform][i]
+		a, b = m.EK[process.StartUniform][i], m.Start[process.StartUniform][i]
 		r := (a/b - c0) * (a/b - c0)
 		al = math.Sqrt(r / (1 - c0*c0 + r))
-		alpha[Uniform][i] = al
+		alpha[process.StartUniform][i] = al
 		co := math.Sqrt(1 - al*al)
 		if i < n/2 {
-			norm[Uniform][i] = math.Max(b, momentEps) / math.Max(co, momentEps)
+			norm[process.StartUniform][i] = math.Max(b, momentEps) / math.Max(co, momentEps)
 		} else {
-			norm[Uniform][i] = a / (pn*al + c0*co)
+			norm[process.StartUniform][i] = a / (pn*al + c0*co)
 		}
 	}
 	return alpha, norm
@@ -203,7 +204,7 @@ func matchMoments(m *Moments) (alpha, norm [2][]float64) {
 func (t *Tables) Dim() int { return t.Config.Tokens }
 
 // Steps is the number of grid intervals.
-func (t *Tables) Steps() int { return len(t.Alpha[Masked]) - 1 }
+func (t *Tables) Steps() int { return len(t.Alpha[process.StartMasked]) - 1 }
 
 // lerp interpolates a grid row linearly at time tm, clamped to [0, 1]
 // (the reference's searchsorted interpolation gives the same values).
@@ -220,11 +221,11 @@ func (t *Tables) lerp(row []float32, tm float64) float64 {
 
 // At returns alpha_t and rho_t (scaled) of path p at time tm in [0, 1]
 // (times outside are clamped), linearly interpolated between grid points.
-func (t *Tables) At(p Path, tm float64) (alpha, rho float64) {
+func (t *Tables) At(p process.Start, tm float64) (alpha, rho float64) {
 	return t.lerp(t.Alpha[p], tm), t.lerp(t.Rho[p], tm)
 }
 
 // Means returns the simulated E<X_t, e_k> and E<X_t, start> of path p at tm.
-func (t *Tables) Means(p Path, tm float64) (ek, start float64) {
+func (t *Tables) Means(p process.Start, tm float64) (ek, start float64) {
 	return t.lerp(t.EK[p], tm), t.lerp(t.Start[p], tm)
 }

@@ -1,6 +1,7 @@
 package tables
 
 import (
+	"github.com/rdlm-go/rdlm/core/process"
 	"math"
 	"testing"
 
@@ -16,16 +17,16 @@ import (
 func TestSection10Values(t *testing.T) {
 	tab, _ := fullK27(t)
 	cases := []struct {
-		path                 Path
+		path                 process.Start
 		t                    float64
 		ek, start, alpha, rh float64
 	}{
-		{Masked, 0.5, 0.10207, 0.96192, 0.10552, 0.04848},
-		{Masked, 0.85, 0.59700, 0.61634, 0.69575, 0.10218},
-		{Masked, 0.95, 0.86735, 0.25864, 0.95830, 0.08315},
-		{Uniform, 0.5, 0.27057, 0.96370, 0.09306, 0.04804},
-		{Uniform, 0.85, 0.65841, 0.67490, 0.62518, 0.09969},
-		{Uniform, 0.95, 0.87772, 0.39251, 0.90164, 0.08203},
+		{process.StartMasked, 0.5, 0.10207, 0.96192, 0.10552, 0.04848},
+		{process.StartMasked, 0.85, 0.59700, 0.61634, 0.69575, 0.10218},
+		{process.StartMasked, 0.95, 0.86735, 0.25864, 0.95830, 0.08315},
+		{process.StartUniform, 0.5, 0.27057, 0.96370, 0.09306, 0.04804},
+		{process.StartUniform, 0.85, 0.65841, 0.67490, 0.62518, 0.09969},
+		{process.StartUniform, 0.95, 0.87772, 0.39251, 0.90164, 0.08203},
 	}
 	for _, c := range cases {
 		ek, st := tab.Means(c.path, c.t)
@@ -65,7 +66,7 @@ func TestAgainstReferenceTables(t *testing.T) {
 		return v
 	}
 	alphas, rhos := read("alphas"), read("rhos")
-	for p := Masked; p <= Uniform; p++ {
+	for p := process.StartMasked; p <= process.StartUniform; p++ {
 		var worstA, worstR, biasA, biasR float64
 		var nBias int
 		for i := 0; i <= 10000; i++ {
@@ -99,16 +100,16 @@ func TestEndpoints(t *testing.T) {
 	pn := math.Sqrt(1 - c0*c0)
 	n := tab.Steps()
 	require.Equal(t, DefaultSteps, n)
-	for p := Masked; p <= Uniform; p++ {
+	for p := process.StartMasked; p <= process.StartUniform; p++ {
 		require.Zero(t, tab.Rho[p][0], "%v rho[0]", p)
 		require.InDelta(t, 0, tab.Rho[p][n], 1e-12, "%v rho at t=1", p)
 	}
-	require.InDelta(t, 1e-6, tab.Alpha[Masked][0], 1e-12) // b / max(a, 1e-6) = 1e6
-	require.Equal(t, float32(1), tab.Alpha[Masked][n])
-	require.Zero(t, tab.Alpha[Uniform][0])
-	require.InDelta(t, pn, float64(tab.Alpha[Uniform][n]), 1e-6) // mu = e_k
-	require.Equal(t, float32(c0), tab.EK[Uniform][0])
-	require.Equal(t, float32(c0), tab.Start[Uniform][n])
+	require.InDelta(t, 1e-6, tab.Alpha[process.StartMasked][0], 1e-12) // b / max(a, 1e-6) = 1e6
+	require.Equal(t, float32(1), tab.Alpha[process.StartMasked][n])
+	require.Zero(t, tab.Alpha[process.StartUniform][0])
+	require.InDelta(t, pn, float64(tab.Alpha[process.StartUniform][n]), 1e-6) // mu = e_k
+	require.Equal(t, float32(c0), tab.EK[process.StartUniform][0])
+	require.Equal(t, float32(c0), tab.Start[process.StartUniform][n])
 }
 
 // With the same simulated moments, the two formulas solve
@@ -120,7 +121,7 @@ func TestExactVersusReferenceFormula(t *testing.T) {
 	cfg.Formula = Exact
 	ex := fromMoments(cfg, m)
 	d := 27
-	for p := Masked; p <= Uniform; p++ {
+	for p := process.StartMasked; p <= process.StartUniform; p++ {
 		for _, i := range []int{10, 100, 1000, 5000, 8600, 9500, 9990} {
 			rr, re := float64(ref.Rho[p][i]), float64(ex.Rho[p][i])
 			require.Greater(t, re, rr, "%v i=%d", p, i)
@@ -142,7 +143,7 @@ func TestRhoScale(t *testing.T) {
 	cfg := DefaultConfig(27)
 	cfg.RhoScale = 1.14
 	sc := fromMoments(cfg, m)
-	for p := Masked; p <= Uniform; p++ {
+	for p := process.StartMasked; p <= process.StartUniform; p++ {
 		for _, i := range []int{1, 2000, 8600, 9999} {
 			require.InDelta(t, 1.14*float64(ref.Rho[p][i]), float64(sc.Rho[p][i]), 1e-7*float64(sc.Rho[p][i]))
 		}
@@ -153,17 +154,17 @@ func TestRhoScale(t *testing.T) {
 // Linear interpolation between grid points, exact on them, clamped outside.
 func TestInterpolation(t *testing.T) {
 	tab, _ := fullK27(t)
-	a, r := tab.At(Masked, 0.85)
-	require.Equal(t, float64(tab.Alpha[Masked][8500]), a)
-	require.Equal(t, float64(tab.Rho[Masked][8500]), r)
-	a, r = tab.At(Uniform, 0.85005)
-	require.InDelta(t, (float64(tab.Alpha[Uniform][8500])+float64(tab.Alpha[Uniform][8501]))/2, a, 1e-9)
-	require.InDelta(t, (float64(tab.Rho[Uniform][8500])+float64(tab.Rho[Uniform][8501]))/2, r, 1e-9)
-	a, r = tab.At(Masked, 1)
-	require.Equal(t, float64(tab.Alpha[Masked][10000]), a)
-	require.Equal(t, float64(tab.Rho[Masked][10000]), r)
-	a, _ = tab.At(Masked, -0.5)
-	require.Equal(t, float64(tab.Alpha[Masked][0]), a)
+	a, r := tab.At(process.StartMasked, 0.85)
+	require.Equal(t, float64(tab.Alpha[process.StartMasked][8500]), a)
+	require.Equal(t, float64(tab.Rho[process.StartMasked][8500]), r)
+	a, r = tab.At(process.StartUniform, 0.85005)
+	require.InDelta(t, (float64(tab.Alpha[process.StartUniform][8500])+float64(tab.Alpha[process.StartUniform][8501]))/2, a, 1e-9)
+	require.InDelta(t, (float64(tab.Rho[process.StartUniform][8500])+float64(tab.Rho[process.StartUniform][8501]))/2, r, 1e-9)
+	a, r = tab.At(process.StartMasked, 1)
+	require.Equal(t, float64(tab.Alpha[process.StartMasked][10000]), a)
+	require.Equal(t, float64(tab.Rho[process.StartMasked][10000]), r)
+	a, _ = tab.At(process.StartMasked, -0.5)
+	require.Equal(t, float64(tab.Alpha[process.StartMasked][0]), a)
 }
 
 // The same seed gives bit-identical tables with 1, 2 and 3 workers; another
@@ -217,6 +218,4 @@ func TestConfigValidation(t *testing.T) {
 	f, err := ParseFormula("exact")
 	require.NoError(t, err)
 	require.Equal(t, Exact, f)
-	_, err = ParsePath("diagonal")
-	require.ErrorContains(t, err, "diagonal")
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/rng"
 	"github.com/rdlm-go/rdlm/core/schedule"
-	"github.com/rdlm-go/rdlm/core/tables"
 	"github.com/stretchr/testify/require"
 )
 
@@ -33,11 +32,7 @@ func TestDriftLossGradientMatchesFiniteDifferences(t *testing.T) {
 		start process.Start
 		t     float64
 	}{{process.StartUniform, 0.1}, {process.StartUniform, 0.33}, {process.StartMasked, 0.45}, {process.StartMasked, 0.8}, {process.StartMasked, 0.97}} {
-		path := tables.Masked
-		if c.start == process.StartUniform {
-			path = tables.Uniform
-		}
-		alpha, rho := tab.At(path, c.t)
+		alpha, rho := tab.At(c.start, c.t)
 		st := rng.NewStream(3, uint64(ci))
 		token := ci * 5
 		require.NoError(t, process.SampleXt(x, c.start, token, alpha, rho, &st))

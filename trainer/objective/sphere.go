@@ -4,7 +4,6 @@ import (
 	"github.com/rdlm-go/rdlm/core/nn"
 	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/rng"
-	"github.com/rdlm-go/rdlm/core/tables"
 )
 
 // corruptSphere draws RDLM's x_t (rdlm-math.md sections 3, 4 and 6): per
@@ -20,11 +19,7 @@ func (o *Objective[T]) corruptSphere(tokens []int32, seed, step uint64) error {
 		uTime, uStart := st.Float64(), st.Float64()
 		t, w := o.times.Sample(uTime)
 		start := o.mix.StartFor(t, uStart)
-		path := tables.Masked
-		if start == process.StartUniform {
-			path = tables.Uniform
-		}
-		alpha, rho := o.tab.At(path, t)
+		alpha, rho := o.tab.At(start, t)
 		o.t[s], o.weight[s], o.start[s], o.tIn[s] = t, w, start, T(t)
 		for l := 0; l < L; l++ {
 			i := s*L + l
