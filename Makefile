@@ -88,5 +88,10 @@ wasm-build:
 bench: build
 	./bin/rdlm bench --json
 
+# rdlm bench against PyTorch (Debian python3-torch, installed when missing),
+# alternating in the same run; medians and ratios (see BENCHMARKS.md).
+bench-peer: build
+	cmd/rdlm-peer/compare.sh 5
+
 clean:
 	rm -rf bin out

@@ -39,15 +39,18 @@ func checkLens(op string, c, a, b []float32, m, n, k int) {
 const minPartFlops = 1 << 24
 
 // matmul splits c into row bands (or column bands, when c is wider than
-// tall) of whole tiles, one per thread, and runs them in parallel. Each part
+// tall) of whole tiles and runs them on up to Threads() goroutines. Each band
 // packs its own operands; the duplicated packing of the shared operand costs
 // O(1/band) of the work and saves all synchronisation inside the product.
+// When the shared operand is small beside the split one (the linear layers:
+// 8192 rows against a 256 x 768 weight) the product is cut in several bands
+// per thread, taken in turn, so that a core slowed by other work takes fewer.
 func matmul(c []float32, a, b matrix, m, n, k int, accumulate bool) {
 	ks := active.Load()
-	parts := partsFor(ks, m, n, k)
+	threads := partsFor(ks, m, n, k)
 	var bt *batch
-	if parts > 1 {
-		bt = acquireBatch(parts)
+	if threads > 1 {
+		bt = acquireBatch(bandsFor(ks, m, n, threads), threads)
 	}
 	if bt == nil {
 		ws := getWorkspace()
@@ -55,42 +58,59 @@ func matmul(c []float32, a, b matrix, m, n, k int, accumulate bool) {
 		putWorkspace(ws)
 		return
 	}
+	bands := len(bt.parts)
 	if m >= n {
 		tiles := (m + ks.mr - 1) / ks.mr
 		for i := range bt.parts {
-			lo := min(m, tiles*i/parts*ks.mr)
-			hi := min(m, tiles*(i+1)/parts*ks.mr)
+			lo := min(m, tiles*i/bands*ks.mr)
+			hi := min(m, tiles*(i+1)/bands*ks.mr)
 			bt.parts[i] = part{ks: ks, c: c[lo*n:], ldc: n, a: matrix{a.data[lo*a.rs:], a.rs, a.cs}, b: b,
-				m: hi - lo, n: n, k: k, accumulate: accumulate, bt: bt}
+				m: hi - lo, n: n, k: k, accumulate: accumulate}
 		}
 	} else {
 		tiles := (n + ks.nr - 1) / ks.nr
 		for i := range bt.parts {
-			lo := min(n, tiles*i/parts*ks.nr)
-			hi := min(n, tiles*(i+1)/parts*ks.nr)
+			lo := min(n, tiles*i/bands*ks.nr)
+			hi := min(n, tiles*(i+1)/bands*ks.nr)
 			bt.parts[i] = part{ks: ks, c: c[lo:], ldc: n, a: a, b: matrix{b.data[lo*b.cs:], b.rs, b.cs},
-				m: m, n: hi - lo, k: k, accumulate: accumulate, bt: bt}
+				m: m, n: hi - lo, k: k, accumulate: accumulate}
 		}
 	}
-	bt.wg.Add(parts - 1)
-	bt.pending.Store(int32(parts - 1))
-	for i := 1; i < parts; i++ {
-		workCh <- &bt.parts[i]
+	bt.wg.Add(threads - 1)
+	bt.pending.Store(int32(threads - 1))
+	for i := 1; i < threads; i++ {
+		workCh <- bt
 	}
-	p := &bt.parts[0]
 	ws := getWorkspace()
-	ws.gemm(p.ks, p.c, p.ldc, p.a, p.b, p.m, p.n, p.k, p.accumulate)
+	bt.runParts(ws)
 	putWorkspace(ws)
 	waitParts(bt)
 	releaseBatch(bt)
 }
 
-// partsFor is how many parts matmul splits an m x n x k product into: one
-// per thread, but none smaller than minPartFlops or a single tile.
+// partsFor is how many goroutines matmul splits an m x n x k product
+// across: one per thread, but none with less than minPartFlops of work or
+// less than a tile.
 func partsFor(ks *kernelSet, m, n, k int) int {
 	parts := min(Threads(), max(1, 2*m*n*k/minPartFlops))
 	if m >= n {
 		return min(parts, (m+ks.mr-1)/ks.mr)
 	}
 	return min(parts, (n+ks.nr-1)/ks.nr)
+}
+
+// bandsPerThread is how many bands each thread gets when the split
+// dimension is at least 8 times the other (so repacking the shared operand
+// once per band costs at most a few per cent).
+const bandsPerThread = 4
+
+// bandsFor is how many bands a product split across threads is cut into.
+func bandsFor(ks *kernelSet, m, n, threads int) int {
+	switch {
+	case m >= 8*n:
+		return max(threads, min(bandsPerThread*threads, (m+ks.mr-1)/ks.mr/2))
+	case n >= 8*m:
+		return max(threads, min(bandsPerThread*threads, (n+ks.nr-1)/ks.nr/2))
+	}
+	return threads
 }

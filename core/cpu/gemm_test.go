@@ -110,7 +110,9 @@ func checkLayout(t *testing.T, what string, l layout, s shape, seed uint64) {
 // wider than tall, in column bands), on every kernel set, against the
 // float64 reference.
 func TestMatMulSplitMatchesReference(t *testing.T) {
-	shapes := []shape{{301, 203, 290}, {333, 211, 370}, {97, 509, 400}}
+	// Row bands, row bands for three, column bands, and the many-band splits
+	// of a tall and a wide product.
+	shapes := []shape{{301, 203, 290}, {333, 211, 370}, {97, 509, 400}, {1201, 37, 400}, {29, 1500, 400}}
 	for _, l := range layouts {
 		for si, s := range shapes {
 			a := randSlice(s.m*s.k, 50+3*uint64(si))
@@ -130,7 +132,11 @@ func TestMatMulSplitMatchesReference(t *testing.T) {
 				for _, threads := range []int{2, 3} {
 					withKernels(t, kn, func() {
 						withThreads(threads, func() {
-							require.Greater(t, partsFor(active.Load(), s.m, s.n, s.k), 1, "%v is not split", s)
+							ks := active.Load()
+							require.Greater(t, partsFor(ks, s.m, s.n, s.k), 1, "%v is not split", s)
+							if si >= 3 {
+								require.Greater(t, bandsFor(ks, s.m, s.n, threads), threads, "%v is not cut finer", s)
+							}
 							what := fmt.Sprintf("%s/%s/t%d/%dx%dx%d", kn, l.name, threads, s.m, s.n, s.k)
 							got := make([]float32, s.m*s.n)
 							l.fast(got, a, b, s.m, s.n, s.k, false)
@@ -201,7 +207,7 @@ func TestMatMulSteadyStateAllocatesNothing(t *testing.T) {
 	for _, kn := range AvailableKernels() {
 		withKernels(t, kn, func() {
 			withThreads(2, func() {
-				for _, s := range []shape{{256, 256, 256}, {7, 300, 9}, {64, 64, 64}} {
+				for _, s := range []shape{{256, 256, 256}, {1201, 37, 400}, {7, 300, 9}, {64, 64, 64}} {
 					a := randSlice(s.m*s.k, 1)
 					b := randSlice(s.k*s.n, 2)
 					c := make([]float32, s.m*s.n)

@@ -4,6 +4,13 @@
 // Every kernel has a portable Go version (what js/wasm and other
 // architectures run, and the reference the fast paths are tested against);
 // on amd64 the hot ones have AVX2/AVX-512 FMA microkernels chosen at start-up.
+// KernelName says which set runs; RDLM_KERNELS=go|avx2|avx512 forces one at
+// start-up and SetKernels switches at run time (tests and benchmarks).
+//
+// The float32 products (MatMulNT/NN/TN) pack blocks of both operands into
+// the microkernel's order (pack.go), block for the caches (gemm.go) and split
+// large products across Threads() goroutines of a persistent pool (pool.go);
+// in the steady state they allocate nothing.
 //
 // Layout conventions (row-major, no strides): a matrix "(M, K)" is M rows of K.
 // A linear layer's weight is [out, in], PyTorch's layout, so y = x W^T is NT.

@@ -96,11 +96,9 @@ func packB(dst []float32, b matrix, p0, j0, kb, nb, nr int) {
 	}
 }
 
-// packRows4 interleaves four rows of kb values (row stride rs in src) into
-// dst, four consecutive values per step p, steps stride apart: the transpose
-// at the heart of packing a row-major operand, four rows per pass so each
-// step writes one contiguous group instead of four scattered values.
-func packRows4(dst []float32, stride int, src []float32, rs, kb int) {
+// packRows4Go is the portable packRows4: four rows per pass, so each step
+// writes one contiguous group instead of four scattered values.
+func packRows4Go(dst []float32, stride int, src []float32, rs, kb int) {
 	s0 := src[0:kb:kb]
 	s1 := src[rs : rs+kb : rs+kb]
 	s2 := src[2*rs : 2*rs+kb : 2*rs+kb]

@@ -16,7 +16,7 @@ import (
 // parts, their wait group and the callers' workspaces are reused, so a call
 // in the steady state allocates nothing and starts no goroutine.
 
-// part is one piece of a product handed to a worker.
+// part is one band of a split product.
 type part struct {
 	ks         *kernelSet
 	c          []float32
@@ -24,21 +24,35 @@ type part struct {
 	a, b       matrix
 	m, n, k    int
 	accumulate bool
-	bt         *batch
 }
 
-// batch is the bookkeeping of the split product in flight.
+// batch is the split product in flight. The caller and the workers it
+// woke take parts in turn from next until none is left, so a core slowed by
+// other work simply takes fewer of them.
 type batch struct {
 	parts   []part
-	pending atomic.Int32 // parts handed to workers and not yet done
+	next    atomic.Int32 // index of the next part to take
+	pending atomic.Int32 // workers woken for this batch and not yet done
 	wg      sync.WaitGroup
+}
+
+// runParts takes and computes parts of bt until none is left.
+func (bt *batch) runParts(ws *workspace) {
+	for {
+		i := int(bt.next.Add(1)) - 1
+		if i >= len(bt.parts) {
+			return
+		}
+		p := &bt.parts[i]
+		ws.gemm(p.ks, p.c, p.ldc, p.a, p.b, p.m, p.n, p.k, p.accumulate)
+	}
 }
 
 var (
 	threadsOverride atomic.Int32 // 0: follow GOMAXPROCS
 
 	poolMu     sync.Mutex
-	workCh     = make(chan *part, 64)
+	workCh     = make(chan *batch, 64)
 	numWorkers int
 	freeWS     []*workspace
 
@@ -75,21 +89,20 @@ var spinWait = 200 * time.Microsecond
 func worker() {
 	ws := new(workspace)
 	for {
-		p := receivePart()
-		ws.gemm(p.ks, p.c, p.ldc, p.a, p.b, p.m, p.n, p.k, p.accumulate)
-		bt := p.bt
+		bt := receiveBatch()
+		bt.runParts(ws)
 		bt.pending.Add(-1)
 		bt.wg.Done()
 	}
 }
 
-// receivePart polls the work channel for up to spinWait, then blocks.
-func receivePart() *part {
+// receiveBatch polls the work channel for up to spinWait, then blocks.
+func receiveBatch() *batch {
 	var start time.Time
 	for i := 0; ; i++ {
 		select {
-		case p := <-workCh:
-			return p
+		case bt := <-workCh:
+			return bt
 		default:
 		}
 		if i == 0 {
@@ -101,7 +114,7 @@ func receivePart() *part {
 	}
 }
 
-// waitParts waits until the workers have finished bt's parts: polling for
+// waitParts waits until the workers have finished with bt: polling for
 // up to spinWait, then parking on the wait group.
 func waitParts(bt *batch) {
 	start := time.Now()
@@ -138,20 +151,21 @@ func putWorkspace(ws *workspace) {
 	poolMu.Unlock()
 }
 
-// acquireBatch claims the pool for a product split in n parts, or returns
-// nil when another split product is running.
-func acquireBatch(n int) *batch {
+// acquireBatch claims the pool for a product split in n parts among
+// threads goroutines, or returns nil when another split product is running.
+func acquireBatch(n, threads int) *batch {
 	if !poolBusy.CompareAndSwap(false, true) {
 		return nil
 	}
 	poolMu.Lock()
-	ensureWorkers(n - 1)
+	ensureWorkers(threads - 1)
 	poolMu.Unlock()
 	b := &theBatch
 	if cap(b.parts) < n {
 		b.parts = make([]part, n)
 	}
 	b.parts = b.parts[:n]
+	b.next.Store(0)
 	return b
 }
 
