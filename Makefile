@@ -27,7 +27,7 @@ serve: build site
 
 # Retrain the built-in default model and its masked-diffusion baseline with the
 # same budget, then ship the RDLM one as f16 (see BENCHMARKS.md for figures).
-DEFAULT_STEPS ?= 12000
+DEFAULT_STEPS ?= 8000
 train-default: build
 	./bin/rdlm train --config small --out runs/rdlm-small --steps $(DEFAULT_STEPS) --ckpt-every 500 --eval-every 1000
 	./bin/rdlm train --config small --objective mdlm --out runs/mdlm-small --steps $(DEFAULT_STEPS) --ckpt-every 500 --eval-every 1000

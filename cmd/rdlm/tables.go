@@ -94,7 +94,7 @@ func momentsAt(tab *tables.Tables, p process.Start, t float64) pathMoments {
 
 func runTables(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	tf := addTableFlags(fs, "seed")
-	at := fs.String("at", "", "comma-separated times in [0, 1] to print")
+	at := fs.String("at", "", "comma-separated times in [0, 1) to print (training and sampling times stay below 1)")
 	asJSON := fs.Bool("json", false, "print one JSON object per time")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -111,8 +111,8 @@ func runTables(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 		return usagef("--at: %v", err)
 	}
 	for _, t := range times {
-		if !(t >= 0 && t <= 1) {
-			return usagef("--at: time %g outside [0, 1]", t)
+		if !(t >= 0 && t < 1) {
+			return usagef("--at: time %g outside [0, 1)", t)
 		}
 	}
 	start := time.Now()
