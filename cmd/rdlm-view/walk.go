@@ -9,9 +9,7 @@ import (
 
 	"github.com/rdlm-go/rdlm/core/ckpt"
 	"github.com/rdlm-go/rdlm/core/model"
-	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/sampler"
-	"github.com/rdlm-go/rdlm/core/schedule"
 )
 
 // liveWalk runs the sampler in the background and keeps the most probable
@@ -55,12 +53,7 @@ func (w *liveWalk) run(gen int64, steps int, seed uint64) {
 		w.mu.Unlock()
 	}
 	pc, mc := w.c.Config.Process, w.c.Config.Model
-	sched, err := schedule.ByName(pc.Schedule, pc.Beta0, pc.Beta1)
-	if err != nil {
-		fail(err)
-		return
-	}
-	mix, err := process.ParseMixture("step", pc.StepThr)
+	sched, mix, err := pc.Walk()
 	if err != nil {
 		fail(err)
 		return

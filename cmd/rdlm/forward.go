@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 
-	"github.com/rdlm-go/rdlm/core/ckpt"
 	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/safetensors"
 )
@@ -28,7 +27,7 @@ type forwardInput struct {
 }
 
 func runForward(fs *flag.FlagSet, args []string, stdout io.Writer) error {
-	modelDir := fs.String("model", "", "checkpoint folder")
+	modelName := fs.String("model", "", modelFlagHelp)
 	inPath := fs.String("input", "", "safetensors file with x (B, L, K) and t (B)")
 	outPath := fs.String("out", "", "safetensors file to write logits (B, L, K) to")
 	asJSON := fs.Bool("json", false, "print one JSON line")
@@ -36,14 +35,12 @@ func runForward(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 		return err
 	}
 	switch {
-	case *modelDir == "":
-		return usagef("--model DIR is required")
 	case *inPath == "":
 		return usagef("--input IN.safetensors is required")
 	case *outPath == "":
 		return usagef("--out OUT.safetensors is required")
 	}
-	c, err := ckpt.Load(*modelDir)
+	c, _, err := loadModel(*modelName)
 	if err != nil {
 		return err
 	}
@@ -112,6 +109,11 @@ func readForwardInput(path string, K int) (*forwardInput, error) {
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 				return nil, fmt.Errorf("%s: tensor %q element %d is %g", path, d.t.Name, i, v)
 			}
+		}
+	}
+	for i, v := range in.t {
+		if !(v >= 0 && v < 1) {
+			return nil, fmt.Errorf("%s: t[%d] = %g is outside [0, 1), the diffusion's time range", path, i, v)
 		}
 	}
 	return in, nil

@@ -175,6 +175,7 @@ func TestForwardBadInput(t *testing.T) {
 		{"x not 3-D", []namedTensor{{"x", []int{B * L, K}, good[0].v}, good[1]}, []string{`"x" has shape [8 27]`, "(B, L, 27)"}},
 		{"t wrong length", []namedTensor{good[0], {"t", []int{3}, []float32{0.1, 0.2, 0.3}}}, []string{`"t" has shape [3]`, "want (2)"}},
 		{"NaN in x", []namedTensor{{"x", good[0].shape, nanX}, good[1]}, []string{`"x" element 7 is NaN`}},
+		{"t = 1", []namedTensor{good[0], {"t", []int{B}, []float32{0.5, 1}}}, []string{"t[1] = 1 is outside [0, 1)"}},
 	}
 	for _, tc := range cases {
 		in := filepath.Join(tmp, "in.safetensors")
@@ -190,7 +191,7 @@ func TestForwardBadInput(t *testing.T) {
 	writeTensors(t, in, good...)
 	out := filepath.Join(tmp, "out.safetensors")
 	code, _, errs := runCLI("forward", "--model", filepath.Join(tmp, "nowhere"), "--input", in, "--out", out)
-	requireOneLineError(t, 1, code, errs, "forward", "nowhere", "no such file")
+	requireOneLineError(t, 1, code, errs, "forward", "nowhere", "no such checkpoint folder")
 	code, _, errs = runCLI("forward", "--model", dir, "--input", filepath.Join(tmp, "absent.safetensors"), "--out", out)
 	requireOneLineError(t, 1, code, errs, "forward", "absent.safetensors")
 	notST := filepath.Join(tmp, "junk.safetensors")
@@ -201,8 +202,6 @@ func TestForwardBadInput(t *testing.T) {
 	requireOneLineError(t, 1, code, errs, "forward", "no such file")
 	code, _, errs = runCLI("forward", "--model", dir, "--input", in)
 	requireOneLineError(t, 2, code, errs, "forward", "--out")
-	code, _, errs = runCLI("forward", "--input", in, "--out", out)
-	requireOneLineError(t, 2, code, errs, "forward", "--model")
 	code, _, errs = runCLI("forward", "--model", dir, "--out", out)
 	requireOneLineError(t, 2, code, errs, "forward", "--input")
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -66,4 +67,15 @@ func TestPNGIsForImageModels(t *testing.T) {
 	require.Contains(t, errs, "--png is for image models")
 	var v map[string]any
 	require.Error(t, json.Unmarshal([]byte(errs), &v))
+}
+
+// Without a display the viewer would panic inside Ebitengine's package
+// initialisation; rdlm view says what is missing instead.
+func TestViewNeedsADisplay(t *testing.T) {
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	code, _, errs := runCLI("view")
+	require.Equal(t, 1, code)
+	require.Contains(t, errs, "no display")
+	require.Equal(t, 1, strings.Count(errs, "\n"), errs)
 }

@@ -10,9 +10,7 @@ import (
 	"github.com/rdlm-go/rdlm/core/ckpt"
 	"github.com/rdlm-go/rdlm/core/gpu"
 	"github.com/rdlm-go/rdlm/core/model"
-	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/sampler"
-	"github.com/rdlm-go/rdlm/core/schedule"
 	"github.com/rdlm-go/rdlm/core/text"
 )
 
@@ -154,13 +152,7 @@ func newSampleJob(f *sampleFlags, c *ckpt.Checkpoint) (*sampleJob, error) {
 	if f.batch > 0 {
 		j.batch = min(f.n, f.batch)
 	}
-	sched, err := schedule.ByName(pc.Schedule, pc.Beta0, pc.Beta1)
-	if err != nil {
-		return nil, err
-	}
-	// A checkpoint records the step mixture's threshold (the published
-	// setting); generation starts at u unless it is 0.
-	mix, err := process.ParseMixture("step", pc.StepThr)
+	sched, mix, err := pc.Walk()
 	if err != nil {
 		return nil, err
 	}

@@ -11,9 +11,7 @@ import (
 	"github.com/rdlm-go/rdlm/core/gpu"
 	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/pixelgrid"
-	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/sampler"
-	"github.com/rdlm-go/rdlm/core/schedule"
 )
 
 // pngCellPixels is about how many screen pixels an image's side gets in the
@@ -79,11 +77,7 @@ func runImageSample(f *sampleFlags, c *ckpt.Checkpoint, stdout io.Writer) error 
 // imageSampler builds the walk on the CPU network or the WebGPU engine.
 func imageSampler(f *sampleFlags, c *ckpt.Checkpoint, batch, steps int) (*sampler.Sampler, error) {
 	pc, mc := c.Config.Process, c.Config.Model
-	sched, err := schedule.ByName(pc.Schedule, pc.Beta0, pc.Beta1)
-	if err != nil {
-		return nil, err
-	}
-	mix, err := process.ParseMixture("step", pc.StepThr)
+	sched, mix, err := pc.Walk()
 	if err != nil {
 		return nil, err
 	}

@@ -10,9 +10,7 @@ import (
 
 	"github.com/rdlm-go/rdlm/core/ckpt"
 	"github.com/rdlm-go/rdlm/core/model"
-	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/sampler"
-	"github.com/rdlm-go/rdlm/core/schedule"
 	"github.com/rdlm-go/rdlm/core/split"
 	"github.com/rdlm-go/rdlm/core/wordpiece"
 )
@@ -55,11 +53,7 @@ func runSplitSample(f *sampleFlags, dir string, c *ckpt.Checkpoint, stdout io.Wr
 	if err != nil {
 		return err
 	}
-	sched, err := schedule.ByName(pc.Schedule, pc.Beta0, pc.Beta1)
-	if err != nil {
-		return err
-	}
-	mix, err := process.ParseMixture("step", pc.StepThr)
+	sched, mix, err := pc.Walk()
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,11 @@ func runView(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	// Ebitengine opens the display while its package initialises and panics
+	// without one, before the viewer can say anything: check first.
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return fmt.Errorf("no display: the viewer opens a window and needs DISPLAY (X11) or WAYLAND_DISPLAY; on a machine without one, run it under Xvfb (xvfb-run rdlm view)")
+	}
 	bin, err := findViewer()
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ package ckpt
 import (
 	"encoding/hex"
 	"fmt"
+	"github.com/rdlm-go/rdlm/core/process"
 	"math"
 
 	"github.com/rdlm-go/rdlm/core/model"
@@ -217,4 +218,25 @@ func (c Config) Validate() error {
 		return fmt.Errorf("weights_sha256 must be 64 hex digits, got %q", c.WeightsSHA256)
 	}
 	return nil
+}
+
+// NoiseSchedule is the schedule the model was trained with.
+func (p Process) NoiseSchedule() (schedule.Schedule, error) {
+	return schedule.ByName(p.Schedule, p.Beta0, p.Beta1)
+}
+
+// Walk returns what generation needs from the model's own settings (never
+// from defaults, rdlm-math.md section 11): its schedule, and the published
+// step mixture with its threshold, which says where the walk starts (u when
+// step_thr > 0, else the mask vertex).
+func (p Process) Walk() (schedule.Schedule, process.Mixture, error) {
+	sched, err := p.NoiseSchedule()
+	if err != nil {
+		return nil, process.Mixture{}, err
+	}
+	mix, err := process.ParseMixture("step", p.StepThr)
+	if err != nil {
+		return nil, process.Mixture{}, err
+	}
+	return sched, mix, nil
 }

@@ -112,7 +112,7 @@ func NewWithDenoiser(net Denoiser, vocab, length int, proc ckpt.Process, opt Opt
 	if o, err = withFamily(o, opt.Family, proc.Family); err != nil {
 		return nil, err
 	}
-	sched, err := schedule.ByName(proc.Schedule, proc.Beta0, proc.Beta1)
+	sched, err := proc.NoiseSchedule()
 	if err != nil {
 		return nil, fmt.Errorf("eval: %v", err)
 	}

@@ -59,6 +59,9 @@ func (m *metricsLog) reopen(path string, step int) ([]record, error) {
 		keep.WriteByte('\n')
 		hist = append(hist, r)
 	}
+	if err := sc.Err(); err != nil { // never rewrite the history from a partial read
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
 	if err := atomicfile.WriteBytes(path, keep.Bytes()); err != nil {
 		return nil, err
 	}

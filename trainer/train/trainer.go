@@ -12,7 +12,6 @@ import (
 
 	"github.com/rdlm-go/rdlm/core/ckpt"
 	"github.com/rdlm-go/rdlm/core/model"
-	"github.com/rdlm-go/rdlm/core/schedule"
 	"github.com/rdlm-go/rdlm/core/tables"
 	"github.com/rdlm-go/rdlm/trainer/data"
 	"github.com/rdlm-go/rdlm/trainer/eval"
@@ -160,7 +159,7 @@ func (tr *Trainer) build() error {
 	if cfg.Family() == ckpt.FamilyMDLM {
 		tr.proc.Family = ckpt.FamilyMDLM
 	}
-	sched, err := schedule.ByName(tr.proc.Schedule, tr.proc.Beta0, tr.proc.Beta1)
+	sched, err := tr.proc.NoiseSchedule()
 	if err != nil {
 		return err
 	}
