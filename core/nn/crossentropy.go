@@ -14,8 +14,7 @@ func CrossEntropyForward[T cpu.Float](logits []T, targets []int32, k int) T {
 	var total T
 	for r, tg := range targets {
 		z := logits[r*k : (r+1)*k]
-		m, lse := logSumExp(z)
-		total += m + lse - z[tg]
+		total += T(LogSumExp(z)) - z[tg]
 	}
 	return total
 }
@@ -29,24 +28,10 @@ func CrossEntropyBackward[T cpu.Float](dlogits, logits []T, targets []int32, k i
 		z := logits[r*k : (r+1)*k]
 		g := dlogits[r*k : (r+1)*k]
 		g = g[:len(z)]
-		m, lse := logSumExp(z)
-		off := m + lse
+		off := T(LogSumExp(z))
 		for i, v := range z {
 			g[i] = scale * T(math.Exp(float64(v-off)))
 		}
 		g[tg] -= scale
 	}
-}
-
-// logSumExp returns m = max(z) and log(sum exp(z - m)).
-func logSumExp[T cpu.Float](z []T) (T, T) {
-	m := z[0]
-	for _, v := range z {
-		m = max(m, v)
-	}
-	var s T
-	for _, v := range z {
-		s += T(math.Exp(float64(v - m)))
-	}
-	return m, T(math.Log(float64(s)))
 }

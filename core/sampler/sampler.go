@@ -2,6 +2,7 @@ package sampler
 
 import (
 	"fmt"
+	"github.com/rdlm-go/rdlm/core/nn"
 	"math"
 
 	"github.com/rdlm-go/rdlm/core/process"
@@ -220,23 +221,10 @@ func (s *Sampler) step(i int, seed, first uint64, n int) error {
 // largest (the first, on ties). Non-finite logits are an error: they would
 // put NaN on the sphere and every later step would carry it.
 func softmaxInPlace(z []float32) (int, error) {
-	top, m := 0, math.Inf(-1)
 	for k, v := range z {
-		f := float64(v)
-		if math.IsNaN(f) || math.IsInf(f, 0) {
+		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
 			return 0, fmt.Errorf("denoiser gave logit %g for token %d", f, k)
 		}
-		if f > m {
-			top, m = k, f
-		}
 	}
-	var sum float64
-	for _, v := range z {
-		sum += math.Exp(float64(v) - m)
-	}
-	inv := 1 / sum
-	for k, v := range z {
-		z[k] = float32(math.Exp(float64(v)-m) * inv)
-	}
-	return top, nil
+	return nn.Softmax(z, z), nil
 }

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"github.com/rdlm-go/rdlm/core/nn"
 
 	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/trainer/objective"
@@ -43,6 +44,6 @@ func (e *Evaluator) cePosition(q int) {
 		return
 	}
 	z := e.logits[q*e.k : (q+1)*e.k]
-	ce := logSumExp(z) - float64(z[e.tokens[q]])
+	ce := nn.LogSumExp(z) - float64(z[e.tokens[q]])
 	e.posLoss[q] = ce / e.time[q/e.l]
 }

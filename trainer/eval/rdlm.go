@@ -2,7 +2,7 @@ package eval
 
 import (
 	"fmt"
-	"math"
+	"github.com/rdlm-go/rdlm/core/nn"
 
 	"github.com/rdlm-go/rdlm/core/process"
 )
@@ -65,7 +65,7 @@ func (e *Evaluator) bridgePosition(worker, q int) error {
 func (e *Evaluator) driftPosition(worker, q int) error {
 	r := q / e.l
 	p := e.prob[worker*e.k : (worker+1)*e.k]
-	softmax(p, e.logits[q*e.k:(q+1)*e.k])
+	nn.Softmax(p, e.logits[q*e.k:(q+1)*e.k])
 	b := e.drift[worker*e.v : (worker+1)*e.v]
 	xt := e.xt[q*e.v : (q+1)*e.v]
 	if err := process.GenerativeDrift(b, xt, p, e.gamma[r]); err != nil {
@@ -77,34 +77,4 @@ func (e *Evaluator) driftPosition(worker, q int) error {
 	}
 	e.posLoss[q] = loss
 	return nil
-}
-
-// softmax writes the probabilities of logits into p, in float64 so that
-// near-certain predictions keep their small probabilities.
-func softmax(p []float64, logits []float32) {
-	m := math.Inf(-1)
-	for _, z := range logits {
-		m = max(m, float64(z))
-	}
-	var s float64
-	for i, z := range logits {
-		p[i] = math.Exp(float64(z) - m)
-		s += p[i]
-	}
-	for i := range p {
-		p[i] /= s
-	}
-}
-
-// logSumExp is log sum_i exp(z_i), shifted by the maximum.
-func logSumExp(logits []float32) float64 {
-	m := math.Inf(-1)
-	for _, z := range logits {
-		m = max(m, float64(z))
-	}
-	var s float64
-	for _, z := range logits {
-		s += math.Exp(float64(z) - m)
-	}
-	return m + math.Log(s)
 }

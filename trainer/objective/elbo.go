@@ -1,7 +1,7 @@
 package objective
 
 import (
-	"math"
+	"github.com/rdlm-go/rdlm/core/nn"
 
 	"github.com/rdlm-go/rdlm/core/cpu"
 	"github.com/rdlm-go/rdlm/core/process"
@@ -49,7 +49,7 @@ func (o *Objective[T]) lossELBO(logits []T, tokens []int32, dlogits []T) float64
 //  3. Through the softmax: d loss/d l_j = p_j (g_j - sum_k p_k g_k).
 func DriftLossGrad[T cpu.Float](dlogits, logits, x []T, token int, gamma, beta, scale float64, prob, drift, resid []T) float64 {
 	K := len(logits)
-	softmax(prob[:K], logits)
+	nn.Softmax(prob[:K], logits)
 	clear(prob[K:])
 	_ = process.GenerativeDrift(drift, x, prob, gamma) // lengths are the caller's invariant
 	_ = process.BridgeDrift(resid, x, token, gamma)
@@ -77,21 +77,4 @@ func DriftLossGrad[T cpu.Float](dlogits, logits, x []T, token int, gamma, beta, 
 		dlogits[k] = T(float64(prob[k]) * (float64(dlogits[k]) - mean))
 	}
 	return loss
-}
-
-// softmax writes softmax(z) into p (same length).
-func softmax[T cpu.Float](p, z []T) {
-	m := z[0]
-	for _, v := range z {
-		m = max(m, v)
-	}
-	var s float64
-	for i, v := range z {
-		e := math.Exp(float64(v - m))
-		p[i] = T(e)
-		s += e
-	}
-	for i := range p {
-		p[i] = T(float64(p[i]) / s)
-	}
 }

@@ -1,6 +1,7 @@
 package objective
 
 import (
+	"github.com/rdlm-go/rdlm/core/nn"
 	"math"
 	"testing"
 
@@ -43,7 +44,7 @@ func TestDriftLossGradientMatchesFiniteDifferences(t *testing.T) {
 		loss := DriftLossGrad(dl, logits, x, token, gamma, beta, scale, prob, drift, resid)
 
 		p := make([]float64, testK)
-		softmax(p, logits)
+		nn.Softmax(p, logits)
 		b := make([]float64, V)
 		require.NoError(t, process.GenerativeDrift(b, x, p, gamma))
 		want, err := process.DriftLoss(b, x, token, gamma, beta)
