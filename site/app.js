@@ -1,6 +1,6 @@
 // The main page: settings, model loading, and the live view of a generation.
 import { sharedEngine, defaultModelURL } from './engine.js';
-import { LiveText, ConfidenceChart, meanOf, formatMs, intInRange } from './live-view.js';
+import { LiveText, ConfidenceChart, ImageGrid, describeImage, meanOf, formatMs, intInRange } from './live-view.js';
 
 const $ = (id) => document.getElementById(id);
 const engine = sharedEngine();
@@ -25,7 +25,8 @@ engine.onBackend((b) => {
 function describe(info) {
   const n = info.params.toLocaleString('en');
   const trained = info.trainedSteps ? `trained ${info.trainedSteps.toLocaleString('en')} steps` : 'untrained';
-  return `${n} parameters · ${info.blocks} blocks × ${info.hidden} wide · up to ${info.length} characters · ${trained} · ${info.dtype} · sha256 ${info.sha256.slice(0, 12)}…`;
+  const shape = info.image ? describeImage(info.image) : `up to ${info.length} characters`;
+  return `${n} parameters · ${info.blocks} blocks × ${info.hidden} wide · ${shape} · ${trained} · ${info.dtype} · sha256 ${info.sha256.slice(0, 12)}…`;
 }
 
 function showProgress(loaded, total) {
@@ -45,8 +46,22 @@ function useModel(loaded, where) {
   const len = $('length');
   len.max = String(info.length);
   if (Number(len.value) > info.length || !len.value) len.value = String(info.length);
+  showKind();
+  updateMode();
   $('generate').disabled = false;
   setState('ready');
+}
+
+// isImage says whether the loaded model draws images: the page then shows a
+// canvas grid, and the text-only settings (length, prompt, template) go.
+function isImage() { return !!model?.info.image; }
+
+function showKind() {
+  const image = isImage();
+  document.body.dataset.kind = image ? 'image' : 'text';
+  for (const id of ['length-label', 'cond-mode', 'samples-out', 'legend']) $(id).hidden = image;
+  $('images-wrap').hidden = !image;
+  $('chart-unit').textContent = image ? 'value' : 'character';
 }
 
 async function load(what, work) {
@@ -108,8 +123,8 @@ function mode() { return document.querySelector('input[name=mode]:checked').valu
 
 function updateMode() {
   const m = mode();
-  $('cond-label').hidden = m === 'none';
-  $('cond-hint').hidden = m === 'none';
+  $('cond-label').hidden = m === 'none' || isImage();
+  $('cond-hint').hidden = m === 'none' || isImage();
   $('cond-name').textContent = m === 'prompt' ? 'Prompt' : 'Template';
   $('cond-hint').textContent = hints[m] || '';
   $('length').disabled = m === 'template';
@@ -124,6 +139,7 @@ function readRequest() {
   const samples = intInRange($('samples').value, 'Samples', 1, 32);
   for (const v of [steps, seed, samples]) if (v.error) return v;
   const request = { steps: steps.value, seed: seed.value, samples: samples.value };
+  if (isImage()) return { request }; // whole images, no text conditioning
   const m = mode();
   const text = $('cond-text').value;
   if (m === 'template') {
@@ -150,9 +166,17 @@ function generate() {
   const { request, error } = readRequest();
   $('form-error').textContent = error || '';
   if (error) return;
-  const out = $('samples-out');
-  out.replaceChildren();
-  const rows = Array.from({ length: request.samples }, (_, i) => new LiveText(out, `Sample ${i + 1}`));
+  const image = model.info.image;
+  const out = image ? $('images-out') : $('samples-out');
+  let rows = [], grid = null;
+  if (image) {
+    $('images-placeholder').hidden = true;
+    out.hidden = false;
+    grid = new ImageGrid(out, image, request.samples, { zoom: 2 });
+  } else {
+    out.replaceChildren();
+    rows = Array.from({ length: request.samples }, (_, i) => new LiveText(out, `Sample ${i + 1}`));
+  }
   chart.clear();
   for (const id of ['stat-step', 'stat-t', 'stat-ms', 'stat-first', 'stat-total']) setStat(id, '–');
   const started = performance.now();
@@ -162,7 +186,8 @@ function generate() {
     onStep(ev) {
       if (first === null) { first = performance.now() - started; setStat('stat-first', formatMs(first)); }
       if (ev.first !== batchFirst) { batchFirst = ev.first; chart.clear(); }
-      for (let s = 0; s < ev.n; s++) rows[ev.first + s]?.show(ev.top[s], ev.prob, s * ev.length);
+      if (grid) grid.show(ev.pixels, ev.first, ev.n);
+      else for (let s = 0; s < ev.n; s++) rows[ev.first + s]?.show(ev.top[s], ev.prob, s * ev.length);
       chart.add(ev.t, meanOf(ev.prob));
       const batch = request.samples > ev.n ? ` (samples ${ev.first + 1}–${ev.first + ev.n})` : '';
       setStat('stat-step', `${ev.step + 1} / ${ev.steps}${batch}`);
@@ -177,9 +202,10 @@ function generate() {
   $('stop').disabled = false;
   out.setAttribute('aria-busy', 'true');
   job.promise.then((res) => {
+    if (grid && res.pixels) grid.show(res.pixels, 0, res.images);
     (res.texts || []).forEach((t, i) => rows[i].finish(t));
     setStat('stat-total', formatMs(res.totalMs));
-    if (res.texts.length) setStat('stat-ms', `${formatMs(res.totalMs / (res.steps * Math.ceil(request.samples / 8)))} avg`);
+    if (res.texts.length || res.images) setStat('stat-ms', `${formatMs(res.totalMs / (res.steps * Math.ceil(request.samples / 8)))} avg`);
     setState(res.cancelled ? 'stopped' : 'done');
     if (res.cancelled) $('form-error').textContent = 'Stopped.';
   }, (err) => {

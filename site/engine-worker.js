@@ -6,6 +6,7 @@
 //               {type:'generate', id, key, request} | {type:'cancel', id}
 // Messages out: {type:'progress', id, loaded, total} | {type:'loaded', id, key, info, source}
 //               {type:'step', id, ...} | {type:'done', id, result} | {type:'error', id, message}
+//               (an image model's step and result carry pixels, a Uint8Array)
 //               {type:'backend', backend} (broadcast)
 'use strict';
 
@@ -41,7 +42,9 @@ async function register(engine, configBytes, weights, source) {
   const { handle, info } = await engine.load(configBytes, weights);
   models.set(info.sha256, handle);
   await new Promise((resolve, reject) => {
-    queue.push({ id: null, key: info.sha256, request: { steps: 1, length: 1 }, resolve, reject });
+    // An image model samples whole images only, so its warm-up is one.
+    const request = info.image ? { steps: 1 } : { steps: 1, length: 1 };
+    queue.push({ id: null, key: info.sha256, request, resolve, reject });
     runNext();
   });
   return { key: info.sha256, info, source };
@@ -93,11 +96,12 @@ async function runNext() {
     const engine = await engineReady;
     const handle = models.get(key);
     if (handle === undefined) throw new Error('this model is not loaded');
-    const onStep = resolve ? undefined : (ev) => post({ type: 'step', id, ...ev }, [ev.prob.buffer]);
+    const onStep = resolve ? undefined
+      : (ev) => post({ type: 'step', id, ...ev }, ev.pixels ? [ev.prob.buffer, ev.pixels.buffer] : [ev.prob.buffer]);
     const result = await engine.generate(item.job, handle, JSON.stringify(request), onStep,
       (backend) => post({ type: 'backend', backend }));
     post({ type: 'backend', backend: result.backend });
-    if (resolve) resolve(result); else post({ type: 'done', id, result });
+    if (resolve) resolve(result); else post({ type: 'done', id, result }, result.pixels ? [result.pixels.buffer] : []);
   } catch (err) {
     if (reject) reject(err); else post({ type: 'error', id, message: err.message || String(err) });
   } finally {

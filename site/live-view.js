@@ -108,3 +108,67 @@ export function intInRange(raw, name, lo, hi) {
   if (!Number.isSafeInteger(v) || v < lo || v > hi) return { error: `${name} must be between ${lo} and ${hi}` };
   return { value: v };
 }
+
+/**
+ * ImageGrid draws an image model's samples as one grid on a canvas, the
+ * layout of `rdlm sample --png`: near-square columns, each value enlarged by
+ * whole pixels (about 64 screen pixels a side) so that 14x14 digits can be
+ * seen, and a grey border between images so black on black does not merge.
+ * image is the engine's {height, width, channels}; pixels are 0-255 values
+ * (samples, height, width, channels). zoom enlarges the grid on screen
+ * (never past its container) without resampling: the pixels stay sharp.
+ */
+export class ImageGrid {
+  constructor(canvas, image, n, { zoom = 1 } = {}) {
+    this.canvas = canvas;
+    this.image = image;
+    this.n = n;
+    this.cols = 1;
+    while (this.cols * this.cols < n) this.cols++;
+    this.scale = Math.max(1, Math.floor(64 / image.height));
+    const size = gridSize(n, image, this.cols, this.scale);
+    canvas.width = size.width;
+    canvas.height = size.height;
+    canvas.style.width = `${size.width * zoom}px`;
+    this.g = canvas.getContext('2d');
+    this.frame = this.g.createImageData(size.width, size.height);
+    const d = this.frame.data;
+    for (let i = 0; i < d.length; i += 4) { d[i] = d[i + 1] = d[i + 2] = 64; d[i + 3] = 255; }
+    this.g.putImageData(this.frame, 0, 0);
+  }
+
+  /** show draws count images from pixels as samples first, first+1, … */
+  show(pixels, first, count) {
+    const { height: H, width: W, channels: C } = this.image;
+    const s = this.scale, stride = this.canvas.width, d = this.frame.data;
+    for (let k = 0; k < count && first + k < this.n; k++) {
+      const at = first + k;
+      const ox = s + (at % this.cols) * (W * s + s), oy = s + Math.floor(at / this.cols) * (H * s + s);
+      const base = k * H * W * C;
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          const p = base + (y * W + x) * C;
+          const r = pixels[p], g = C === 3 ? pixels[p + 1] : r, b = C === 3 ? pixels[p + 2] : r;
+          for (let dy = 0; dy < s; dy++) {
+            let o = ((oy + y * s + dy) * stride + ox + x * s) * 4;
+            for (let dx = 0; dx < s; dx++, o += 4) { d[o] = r; d[o + 1] = g; d[o + 2] = b; }
+          }
+        }
+      }
+    }
+    this.g.putImageData(this.frame, 0, 0);
+  }
+}
+
+/** gridSize is the canvas size ImageGrid uses for n images. */
+export function gridSize(n, image, cols, scale) {
+  const rows = Math.ceil(n / cols);
+  return { width: cols * (image.width * scale + scale) + scale, height: rows * (image.height * scale + scale) + scale };
+}
+
+/** describeImage says what an image model draws, e.g. "14×14 grey images, 2 base-16 digits per value". */
+export function describeImage(image) {
+  const colour = image.channels === 3 ? 'colour' : 'grey';
+  const spelt = image.digits > 1 ? `${image.digits} base-${image.base} digits per value` : '256 levels per value';
+  return `${image.height}×${image.width} ${colour} images, ${spelt}`;
+}

@@ -149,7 +149,10 @@ type StepEvent struct {
 	N, L        int
 	Top         []int     // (N, L) most likely token of each position
 	Prob        []float32 // (N, L) its probability
-	StepMs      float64   // wall time of this step
+	// Pixels (N, Height*Width*Channels), image models only: each value
+	// as Top spells it (a split model's two digits joined).
+	Pixels []uint8
+	StepMs float64 // wall time of this step
 }
 
 // Hooks connect a generation to the page. Yield, called after every step,
@@ -162,14 +165,19 @@ type Hooks struct {
 
 // Result is a finished (or stopped) generation.
 type Result struct {
-	Texts       []string `json:"texts"` // the samples finished; fewer when cancelled
-	Steps       int      `json:"steps"`
-	Length      int      `json:"length"`
-	Hold        string   `json:"hold,omitempty"` // the prompt or template after normalising
-	Backend     Backend  `json:"backend"`
-	Cancelled   bool     `json:"cancelled"`
-	FirstStepMs float64  `json:"firstStepMs"` // from the request to the first step's result
-	TotalMs     float64  `json:"totalMs"`
+	Texts []string `json:"texts"` // the samples finished; fewer when cancelled
+	// Images counts the finished samples of an image model, whose values
+	// (Images, Height*Width*Channels) are in Pixels; the JS bridge hands
+	// them over as a Uint8Array rather than as JSON.
+	Images      int     `json:"images"`
+	Pixels      []uint8 `json:"-"`
+	Steps       int     `json:"steps"`
+	Length      int     `json:"length"`
+	Hold        string  `json:"hold,omitempty"` // the prompt or template after normalising
+	Backend     Backend `json:"backend"`
+	Cancelled   bool    `json:"cancelled"`
+	FirstStepMs float64 `json:"firstStepMs"` // from the request to the first step's result
+	TotalMs     float64 `json:"totalMs"`
 }
 
 // Generate samples r with m as generation job (an id > 0 that Cancel can
@@ -192,6 +200,11 @@ func (e *Engine) Generate(job uint64, m *Model, r Request, h Hooks) (*Result, er
 	start := time.Now()
 	res := &Result{Texts: []string{}, Steps: p.steps, Length: p.length, Hold: p.holdText, FirstStepMs: -1}
 	tokens := make([]int, p.batch*p.length)
+	var stepPixels []uint8
+	var viewErr error // a step whose pixels could not be read
+	if m.IsImage() {
+		stepPixels = make([]uint8, p.batch*m.imageSize())
+	}
 	for first := 0; first < p.samples; {
 		n := min(p.batch, p.samples-first)
 		run, err := e.runnerFor(m, p)
@@ -209,8 +222,18 @@ func (e *Engine) Generate(job uint64, m *Model, r Request, h Hooks) (*Result, er
 				res.FirstStepMs = ms(now.Sub(start))
 			}
 			if h.Step != nil {
-				h.Step(&StepEvent{Step: info.Step, Steps: p.steps, T: info.T, First: info.First, N: info.N, L: info.L,
-					Top: info.Top, Prob: info.Prob, StepMs: ms(now.Sub(last))})
+				ev := &StepEvent{Step: info.Step, Steps: p.steps, T: info.T, First: info.First, N: info.N, L: info.L,
+					Top: info.Top, Prob: info.Prob, StepMs: ms(now.Sub(last))}
+				if stepPixels != nil {
+					ev.Pixels = stepPixels[:info.N*m.imageSize()]
+					if err := m.pixelValues(ev.Pixels, info.Top, info.N); err != nil {
+						// Cannot happen (Top indexes the model's vocab, the
+						// digit base), but a wrong picture must not pass silently.
+						viewErr = err
+						ev.Pixels = nil
+					}
+				}
+				h.Step(ev)
 			}
 			if h.Yield != nil {
 				h.Yield()
@@ -232,6 +255,18 @@ func (e *Engine) Generate(job uint64, m *Model, r Request, h Hooks) (*Result, er
 			continue // redo this batch on the CPU
 		case err != nil:
 			return nil, err
+		case viewErr != nil:
+			return nil, viewErr
+		}
+		if m.IsImage() {
+			values := make([]uint8, n*m.imageSize())
+			if err := m.pixelValues(values, tokens[:n*p.length], n); err != nil {
+				return nil, err
+			}
+			res.Pixels = append(res.Pixels, values...)
+			res.Images += n
+			first += n
+			continue
 		}
 		for s := 0; s < n; s++ {
 			txt, err := m.vocab.Decode(tokens[s*p.length : (s+1)*p.length])

@@ -86,7 +86,9 @@ func toJS(v any) js.Value {
 }
 
 // stepToJS builds the live view's event: each sample's most likely text
-// and a Float32Array of the probabilities (N*L), copied out of the sampler.
+// (none for an image model, which gets pixels: a Uint8Array of each
+// value's most likely level, N*Height*Width*Channels) and a Float32Array
+// of the probabilities (N*L), all copied out of the sampler.
 func stepToJS(ev *StepEvent, chars []rune) js.Value {
 	o := js.Global().Get("Object").New()
 	o.Set("step", ev.Step)
@@ -96,13 +98,19 @@ func stepToJS(ev *StepEvent, chars []rune) js.Value {
 	o.Set("n", ev.N)
 	o.Set("length", ev.L)
 	o.Set("stepMs", ev.StepMs)
-	top := make([]any, ev.N)
-	buf := make([]rune, ev.L)
-	for s := range top {
-		for l := range buf {
-			buf[l] = chars[ev.Top[s*ev.L+l]]
+	if ev.Pixels != nil {
+		o.Set("pixels", uint8ArrayOf(ev.Pixels))
+	}
+	top := []any{}
+	if chars != nil {
+		top = make([]any, ev.N)
+		buf := make([]rune, ev.L)
+		for s := range top {
+			for l := range buf {
+				buf[l] = chars[ev.Top[s*ev.L+l]]
+			}
+			top[s] = string(buf)
 		}
-		top[s] = string(buf)
 	}
 	o.Set("top", js.ValueOf(top))
 	prob := js.Global().Get("Float32Array").New(len(ev.Prob))
@@ -112,6 +120,13 @@ func stepToJS(ev *StepEvent, chars []rune) js.Value {
 	}
 	o.Set("prob", prob)
 	return o
+}
+
+// uint8ArrayOf copies b into a new Uint8Array.
+func uint8ArrayOf(b []byte) js.Value {
+	a := js.Global().Get("Uint8Array").New(len(b))
+	js.CopyBytesToJS(a, b)
+	return a
 }
 
 // yielder hands control back to the browser's event loop for one turn: a

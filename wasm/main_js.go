@@ -7,6 +7,11 @@
 //	load(configBytes, weightBytes: Uint8Array) -> Promise<{handle, info}>
 //	unload(handle)
 //	generate(job, handle, requestJSON: string, onStep(event), onBackend(backend)) -> Promise<result>
+//
+// An image model's info has image {height, width, channels, base, digits};
+// its step events and result carry pixels, a Uint8Array of 0-255 values
+// (samples, height, width, channels), instead of texts.
+//
 //	cancel(job)
 //	backend() -> {name, gpu, reason}
 //
@@ -116,7 +121,10 @@ func (a *api) generate(_ js.Value, args []js.Value) any {
 			return nil, errors.New("bad request: " + err.Error())
 		}
 		onStep, onBackend := funcArg(args, 3), funcArg(args, 4)
-		chars := []rune(m.vocab.Chars())
+		var chars []rune // nil for an image model: its steps carry pixels
+		if m.vocab != nil {
+			chars = []rune(m.vocab.Chars())
+		}
 		hooks := Hooks{Yield: a.yielder.yield}
 		if !onStep.IsUndefined() {
 			hooks.Step = func(ev *StepEvent) { onStep.Invoke(stepToJS(ev, chars)) }
@@ -128,7 +136,11 @@ func (a *api) generate(_ js.Value, args []js.Value) any {
 		if err != nil {
 			return nil, err
 		}
-		return toJS(res), nil
+		out := toJS(res)
+		if m.IsImage() {
+			out.Set("pixels", uint8ArrayOf(res.Pixels))
+		}
+		return out, nil
 	})
 }
 

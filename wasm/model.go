@@ -5,6 +5,7 @@ import (
 
 	"github.com/rdlm-go/rdlm/core/ckpt"
 	"github.com/rdlm-go/rdlm/core/model"
+	"github.com/rdlm-go/rdlm/core/pixelgrid"
 	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/schedule"
 	"github.com/rdlm-go/rdlm/core/text"
@@ -26,6 +27,19 @@ type ModelInfo struct {
 	TrainedSteps int64  `json:"trainedSteps"`
 	DType        string `json:"dtype"`
 	SHA256       string `json:"sha256"`
+	// Image is set for image models: the page then draws pixel grids
+	// instead of text, and Length counts digit positions, not pixels.
+	Image *ImageInfo `json:"image,omitempty"`
+}
+
+// ImageInfo is an image model's sample shape and how each 0-255 value is
+// spelt: one position of base 256, or two base-16 digits.
+type ImageInfo struct {
+	Height   int `json:"height"`
+	Width    int `json:"width"`
+	Channels int `json:"channels"`
+	Base     int `json:"base"`
+	Digits   int `json:"digits"`
 }
 
 // CheckConfig validates a config.json and says whether its model can run
@@ -47,8 +61,17 @@ func fits(cfg ckpt.Config) error {
 	if pc.IsMDLM() {
 		return fmt.Errorf("this model is the masked-diffusion (MDLM) baseline; the page samples RDLM models")
 	}
-	if pc.Vocab != "text8" {
-		return fmt.Errorf("the model's vocabulary %q is not a text vocabulary the page can show (known: text8)", pc.Vocab)
+	if pc.Image != nil {
+		lay, err := pixelgrid.FromProcess(pc)
+		if err != nil {
+			return fmt.Errorf("the image model's layout cannot be drawn: %v", err)
+		}
+		if lay.Positions() != mc.Length {
+			return fmt.Errorf("the image model has %d positions but its %dx%dx%d images of %d digit(s) per value need %d",
+				mc.Length, lay.Height, lay.Width, lay.Channels, lay.Digits, lay.Positions())
+		}
+	} else if pc.Vocab != "text8" || pc.Split != nil {
+		return fmt.Errorf("the model's vocabulary %q is neither a text vocabulary the page can show (known: text8) nor an image model", pc.Vocab)
 	}
 	bytesPerWeight := 4
 	if cfg.DType != ckpt.DTypeF32 {
@@ -64,9 +87,13 @@ func fits(cfg ckpt.Config) error {
 
 func infoOf(cfg ckpt.Config) ModelInfo {
 	mc := cfg.Model
-	return ModelInfo{Params: mc.NumParams(), Length: mc.Length, Vocab: cfg.Process.Vocab, Hidden: mc.Hidden,
+	info := ModelInfo{Params: mc.NumParams(), Length: mc.Length, Vocab: cfg.Process.Vocab, Hidden: mc.Hidden,
 		Blocks: mc.Blocks, SampleSteps: cfg.Process.SampleSteps, TrainedSteps: cfg.Step, DType: cfg.DType,
 		SHA256: cfg.WeightsSHA256}
+	if lay, err := pixelgrid.FromProcess(cfg.Process); err == nil {
+		info.Image = &ImageInfo{Height: lay.Height, Width: lay.Width, Channels: lay.Channels, Base: lay.Base, Digits: lay.Digits}
+	}
+	return info
 }
 
 // Model is a checkpoint ready to sample: decoded once, shared by every
@@ -74,7 +101,8 @@ func infoOf(cfg ckpt.Config) ModelInfo {
 type Model struct {
 	info   ModelInfo
 	params *model.Params[float32]
-	vocab  *text.Vocab
+	vocab  *text.Vocab       // text models only
+	layout *pixelgrid.Layout // image models only
 	sched  schedule.Schedule
 	mix    process.Mixture
 }
@@ -89,17 +117,41 @@ func LoadModel(configJSON, weights []byte) (*Model, error) {
 		return nil, err
 	}
 	pc := c.Config.Process
-	sched, err := schedule.ByName(pc.Schedule, pc.Beta0, pc.Beta1)
+	sched, mix, err := pc.Walk() // as in rdlm sample
 	if err != nil {
 		return nil, err
 	}
-	// As in rdlm sample: the checkpoint's step mixture picks the start point.
-	mix, err := process.ParseMixture("step", pc.StepThr)
-	if err != nil {
-		return nil, err
+	m := &Model{info: infoOf(c.Config), params: c.Params, sched: sched, mix: mix}
+	if pc.Image != nil {
+		lay, err := pixelgrid.FromProcess(pc)
+		if err != nil {
+			return nil, err
+		}
+		m.layout = &lay
+	} else {
+		m.vocab = text.Text8()
 	}
-	return &Model{info: infoOf(c.Config), params: c.Params, vocab: text.Text8(), sched: sched, mix: mix}, nil
+	return m, nil
+}
+
+// IsImage says whether the model draws images rather than text.
+func (m *Model) IsImage() bool { return m.layout != nil }
+
+// pixelValues writes the pixel values (n, Height*Width*Channels) that the
+// tokens (n, Length) spell into dst; for a split model each value joins
+// its base-16 digits, so a view shows 0-255 levels, not digits.
+func (m *Model) pixelValues(dst []uint8, tokens []int, n int) error {
+	L, size := m.info.Length, m.layout.Height*m.layout.Width*m.layout.Channels
+	for s := 0; s < n; s++ {
+		if err := m.layout.Values(dst[s*size:(s+1)*size], tokens[s*L:(s+1)*L]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Info describes the model.
 func (m *Model) Info() ModelInfo { return m.info }
+
+// imageSize is the number of pixel values in one image.
+func (m *Model) imageSize() int { return m.layout.Height * m.layout.Width * m.layout.Channels }

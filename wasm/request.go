@@ -56,7 +56,17 @@ func (m *Model) check(r Request) (*plan, error) {
 	case r.Prompt != "" && r.Template != "":
 		return nil, fmt.Errorf("give a prompt or a template, not both")
 	}
-	if err := m.settleHold(p, r); err != nil {
+	if m.IsImage() {
+		// An image is sampled whole: a shorter sequence would be a partial
+		// picture, and text conditioning means nothing for pixels.
+		switch {
+		case r.Prompt != "" || r.Template != "":
+			return nil, fmt.Errorf("prompts and templates are for text models; this is an image model")
+		case r.Length != 0 && r.Length != m.info.Length:
+			return nil, fmt.Errorf("an image model samples whole images of %d positions, not %d", m.info.Length, r.Length)
+		}
+		p.length = m.info.Length
+	} else if err := m.settleHold(p, r); err != nil {
 		return nil, err
 	}
 	if p.length > m.info.Length {

@@ -7,6 +7,7 @@
 #   site/tests/run.sh            # tests; artefacts in site/tests/artifacts/
 #   RDLM_TEST_MODEL=DIR RDLM_SCREENSHOTS=site/screenshots site/tests/run.sh
 #                                # same, with another default model, keeping the key screenshots
+#                                # (RDLM_TEST_IMAGE_MODEL=DIR: another image model, served at models/image/)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -47,6 +48,21 @@ if [[ -z $model ]]; then
   model=$work/model
 fi
 "$here/../build.sh" "$work/site" --model "$model"
+image_model=${RDLM_TEST_IMAGE_MODEL:-}
+if [[ -z $image_model ]]; then
+  # A small random image model for the image mode: 14x14 grey values as
+  # two base-16 digits (the mnist-split layout), one narrow block, so that
+  # a step on the CPU path takes milliseconds.
+  cat > "$work/image-model.json" <<'JSON'
+{"model": {"vocab": 16, "length": 392, "hidden": 32, "heads": 2, "blocks": 1, "cond": 32},
+ "process": {"vocab": "mnist14", "image": {"height": 14, "width": 14, "channels": 1},
+             "split": {"vocab": 256, "base": 16, "digits": 2}}}
+JSON
+  "$work/rdlm" init --config "$work/image-model.json" --seed 2 --no-zero-init --out "$work/image-model" >/dev/null
+  image_model=$work/image-model
+fi
+mkdir -p "$work/site/models/image"
+cp "$image_model/config.json" "$image_model/model.safetensors" "$work/site/models/image/"
 
 rm -rf "$artifacts"
 mkdir -p "$artifacts"

@@ -1,5 +1,5 @@
 // Browser tests of the site: the page, the CPU fallback, the docs page with
-// two widgets, and a malformed model. Run through site/tests/run.sh.
+// two widgets, a malformed model, and the image mode. Run through site/tests/run.sh.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -178,6 +178,92 @@ test('a malformed model file gives a clear message and the page keeps working', 
     assert.equal(r.texts[0].length, 40);
     assert.equal(await page.locator('#samples-out img').count(), 0);
     assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+// canvasStats reads a canvas back: its size, a digest of its pixels and how
+// many distinct grey levels (red channel) it holds.
+function canvasStats(canvas) {
+  const g = canvas.getContext('2d');
+  const d = g.getImageData(0, 0, canvas.width, canvas.height).data;
+  const levels = new Set();
+  let digest = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    levels.add(d[i]);
+    digest = (Math.imul(digest, 31) + d[i] + 7 * d[i + 1] + 13 * d[i + 2]) | 0;
+  }
+  return { width: canvas.width, height: canvas.height, levels: levels.size, digest };
+}
+
+test('an image model denoises as a grid on a canvas, on the page and in a mode="image" widget', { timeout: 120_000 }, async () => {
+  const { browser, context } = await launch({ webgpu: false });
+  try {
+    const { page, errors } = await openPage(context);
+    await page.waitForSelector('body[data-state=ready]', { timeout });
+    await page.fill('#model-url', server.url + 'models/image/');
+    await page.click('#load-url');
+    await page.waitForSelector('body[data-kind=image]', { timeout });
+    assert.match(await page.textContent('#model-info'), /14×14 grey images, 2 base-16 digits per value/);
+    // Text-only settings go away; steps, seed and samples stay.
+    for (const id of ['length-label', 'cond-mode', 'cond-label', 'samples-out']) assert.equal(await page.isHidden(`#${id}`), true, id);
+    for (const id of ['steps', 'seed', 'samples']) assert.equal(await page.isVisible(`#${id}`), true, id);
+    await fill(page, { steps: 40, samples: 6, seed: 3 });
+    await page.click('#generate');
+    // Mid-walk the grid already holds the current best guess of every pixel.
+    await page.waitForFunction(() => {
+      const m = document.getElementById('stat-step').textContent.match(/^(\d+) \/ (\d+)/);
+      return m && Number(m[1]) >= Number(m[2]) * 0.3 && Number(m[1]) < Number(m[2]);
+    }, null, { timeout, polling: 'raf' });
+    const mid = await page.$eval('#images-out', canvasStats);
+    await page.waitForSelector('body[data-state=done]', { timeout });
+    const end = await page.$eval('#images-out', canvasStats);
+    // 6 images of 14x14 at scale 4 (64 / 14) with 4-pixel borders: 3 columns, 2 rows, as rdlm sample --png.
+    assert.deepEqual([end.width, end.height], [3 * (56 + 4) + 4, 2 * (56 + 4) + 4]);
+    assert.ok(end.levels > 20, `expected many grey levels, got ${end.levels}`);
+    // Early on a random model may guess one level everywhere: beside the
+    // border's grey, at least that level must be drawn.
+    assert.ok(mid.levels >= 2, `mid-walk the grid should already be drawn, got ${mid.levels} levels`);
+    assert.notEqual(mid.digest, end.digest, 'the grid is redrawn as the walk goes on');
+    assert.match(await page.textContent('#stat-step'), /^40 \/ 40/);
+    assert.notEqual(await page.textContent('#stat-first'), '–');
+    assert.equal(await page.textContent('#badge'), 'CPU (WebAssembly)');
+    await shot(page, 'image-mode', { key: true });
+    // The same seed draws the same images.
+    await page.click('#generate');
+    await page.waitForSelector('body[data-state=done]', { timeout });
+    assert.equal((await page.$eval('#images-out', canvasStats)).digest, end.digest);
+
+    // The widget: mode="image" draws the grid; mismatched or unknown modes say why.
+    await page.goto(server.url + 'docs.html');
+    await page.evaluate(() => {
+      const add = (id, attrs) => {
+        const w = document.createElement('rdlm-generator');
+        w.id = id;
+        for (const [k, v] of Object.entries(attrs)) w.setAttribute(k, v);
+        document.querySelector('main').append(w);
+      };
+      add('img', { mode: 'image', model: 'models/image/', samples: '4', steps: '12' });
+      add('img-as-text', { model: 'models/image/' });
+      add('text-as-img', { mode: 'image' });
+      add('bad-mode', { mode: 'picture', model: 'models/image/' });
+    });
+    await page.waitForSelector('#img[data-state=ready]', { timeout });
+    await page.locator('#img').locator('button.go').click();
+    await page.waitForSelector('#img[data-state=done]', { timeout });
+    const w = await page.locator('#img').locator('canvas').evaluate(canvasStats);
+    assert.deepEqual([w.width, w.height], [2 * (56 + 4) + 4, 2 * (56 + 4) + 4]);
+    assert.ok(w.levels > 20, `expected many grey levels in the widget, got ${w.levels}`);
+    const status = (id) => page.locator(`#${id}`).locator('.status').textContent();
+    for (const id of ['img-as-text', 'text-as-img', 'bad-mode']) await page.waitForSelector(`#${id}[data-state=error]`, { timeout });
+    assert.match(await status('img-as-text'), /this is an image model .*add mode="image"/);
+    assert.match(await status('text-as-img'), /mode="image" needs an image model, but this model generates text/);
+    assert.match(await status('bad-mode'), /mode="picture" is not a mode/);
+    assert.equal(await page.locator('#text-as-img').locator('button.go').isDisabled(), true);
+    await page.locator('#img').scrollIntoViewIfNeeded();
+    await shot(page, 'image-mode-widget', { fullPage: false });
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
