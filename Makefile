@@ -29,7 +29,7 @@ serve: build site
 # same budget, side by side on one core each (as they were made: one thread
 # each keeps the runs bit-reproducible), then ship the RDLM one as f16 and
 # print both held-out figures (see BENCHMARKS.md).
-DEFAULT_STEPS ?= 8000
+DEFAULT_STEPS ?= 12000
 TRAIN_FLAGS = --steps $(DEFAULT_STEPS) --ckpt-every 500 --eval-every 1000
 train-default: build
 	mkdir -p runs
