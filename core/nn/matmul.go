@@ -12,35 +12,30 @@ import (
 
 // MatMulNT computes c (M,N) (+)= a (M,K) b (N,K)^T.
 func MatMulNT[T cpu.Float](c, a, b []T, m, n, k int, accumulate bool) {
-	if c32, ok := asF32(c); ok {
-		a32, _ := asF32(a)
-		b32, _ := asF32(b)
-		cpu.MatMulNT(c32, a32, b32, m, n, k, accumulate)
-		return
-	}
-	cpu.MatMulNTRef(c, a, b, m, n, k, accumulate)
+	matmul(cpu.MatMulNT, cpu.MatMulNTRef[T], c, a, b, m, n, k, accumulate)
 }
 
 // MatMulNN computes c (M,N) (+)= a (M,K) b (K,N).
 func MatMulNN[T cpu.Float](c, a, b []T, m, n, k int, accumulate bool) {
-	if c32, ok := asF32(c); ok {
-		a32, _ := asF32(a)
-		b32, _ := asF32(b)
-		cpu.MatMulNN(c32, a32, b32, m, n, k, accumulate)
-		return
-	}
-	cpu.MatMulNNRef(c, a, b, m, n, k, accumulate)
+	matmul(cpu.MatMulNN, cpu.MatMulNNRef[T], c, a, b, m, n, k, accumulate)
 }
 
 // MatMulTN computes c (M,N) (+)= a (K,M)^T b (K,N).
 func MatMulTN[T cpu.Float](c, a, b []T, m, n, k int, accumulate bool) {
+	matmul(cpu.MatMulTN, cpu.MatMulTNRef[T], c, a, b, m, n, k, accumulate)
+}
+
+// matmul runs one layout's fast float32 kernel when T is 4 bytes wide, and
+// its generic reference otherwise.
+func matmul[T cpu.Float](fast func(c, a, b []float32, m, n, k int, accumulate bool),
+	ref func(c, a, b []T, m, n, k int, accumulate bool), c, a, b []T, m, n, k int, accumulate bool) {
 	if c32, ok := asF32(c); ok {
 		a32, _ := asF32(a)
 		b32, _ := asF32(b)
-		cpu.MatMulTN(c32, a32, b32, m, n, k, accumulate)
+		fast(c32, a32, b32, m, n, k, accumulate)
 		return
 	}
-	cpu.MatMulTNRef(c, a, b, m, n, k, accumulate)
+	ref(c, a, b, m, n, k, accumulate)
 }
 
 // asF32 reinterprets a slice of a 4-byte float type as []float32 (the only
