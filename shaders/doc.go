@@ -21,6 +21,12 @@ import (
 //go:embed *.wgsl
 var files embed.FS
 
+// Snippets shared by several kernels (WGSL has no includes): a kernel line
+// `//!use NAME` puts lib/NAME.wgsl into its source, ahead of the kernel.
+//
+//go:embed lib/*.wgsl
+var lib embed.FS
+
 // Names lists the kernels, one per .wgsl file.
 func Names() []string {
 	ents, _ := files.ReadDir(".")
@@ -32,7 +38,8 @@ func Names() []string {
 }
 
 // Source returns kernel name's WGSL with its prelude: the weight type (f16
-// when f16 is true) and one `const NAME: u32 = VALUE;` per entry of consts.
+// when f16 is true), one `const NAME: u32 = VALUE;` per entry of consts, and
+// the shared snippets the kernel asks for with `//!use NAME`.
 func Source(name string, f16 bool, consts map[string]uint32) (string, error) {
 	body, err := files.ReadFile(name + ".wgsl")
 	if err != nil {
@@ -51,6 +58,15 @@ func Source(name string, f16 bool, consts map[string]uint32) (string, error) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		fmt.Fprintf(&b, "const %s: u32 = %du;\n", k, consts[k])
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if use, ok := strings.CutPrefix(strings.TrimSpace(line), "//!use "); ok {
+			snippet, err := lib.ReadFile("lib/" + strings.TrimSpace(use) + ".wgsl")
+			if err != nil {
+				return "", fmt.Errorf("shaders: kernel %q uses unknown snippet %q", name, use)
+			}
+			b.Write(snippet)
+		}
 	}
 	b.Write(body)
 	return b.String(), nil

@@ -12,21 +12,8 @@ struct Params { rows: u32, d: u32, l: u32, mod_stride: u32, shift_off: u32, scal
 @group(0) @binding(3) var<storage, read> mods: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 
-var<workgroup> part: array<f32, 64>;
 
-fn reduce(lid: u32, v: f32) -> f32 {
-	part[lid] = v;
-	workgroupBarrier();
-	for (var s = 32u; s > 0u; s >>= 1u) {
-		if (lid < s) {
-			part[lid] += part[lid + s];
-		}
-		workgroupBarrier();
-	}
-	let total = part[0];
-	workgroupBarrier();
-	return total;
-}
+//!use reduce
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li: vec3<u32>) {

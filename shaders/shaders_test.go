@@ -29,3 +29,14 @@ func TestVariantsComeFromOneSource(t *testing.T) {
 	_, err := Source("nonexistent", false, nil)
 	require.Error(t, err)
 }
+
+// Kernels that share the workgroup reduction get it from lib/reduce.wgsl,
+// exactly once, ahead of their own code.
+func TestSharedSnippetsAreIncluded(t *testing.T) {
+	for _, name := range []string{"layernorm", "sphere"} {
+		src, err := Source(name, false, nil)
+		require.NoError(t, err)
+		require.Equal(t, 1, strings.Count(src, "fn reduce("), name)
+		require.Less(t, strings.Index(src, "fn reduce("), strings.Index(src, "@compute"), name)
+	}
+}

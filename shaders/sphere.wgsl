@@ -21,24 +21,11 @@ struct Params {
 @group(0) @binding(4) var<storage, read> hold: array<i32>;
 @group(0) @binding(5) var<storage, read_write> tmp: array<f32>;
 
-var<workgroup> part: array<f32, 64>;
 var<workgroup> held: i32;
 
 const LOG_CLIP: f32 = 1e-6;
 
-fn reduce(lid: u32, v: f32) -> f32 {
-	part[lid] = v;
-	workgroupBarrier();
-	for (var s = 32u; s > 0u; s >>= 1u) {
-		if (lid < s) {
-			part[lid] += part[lid + s];
-		}
-		workgroupBarrier();
-	}
-	let total = part[0];
-	workgroupBarrier();
-	return total;
-}
+//!use reduce
 
 // thetaOverSin is theta/sin(theta), theta = arccos(c), for a clipped cosine;
 // atan2 keeps theta accurate near c = 1 where acos loses digits in f32.
