@@ -50,6 +50,7 @@ function useModel(loaded, where) {
   updateMode();
   $('generate').disabled = false;
   setState('ready');
+  markShipped();
 }
 
 // isImage says whether the loaded model draws images: the page then shows a
@@ -64,11 +65,13 @@ function showKind() {
   $('chart-unit').textContent = image ? 'value' : 'character';
 }
 
-async function load(what, work) {
+// load runs a model load and shows its result; url (when the model came
+// from one) marks which shipped model is in use.
+async function load(what, work, url = '') {
   $('model-error').textContent = '';
   $('download').hidden = true;
   try {
-    useModel(await work(), what);
+    useModel({ ...(await work()), url }, what);
   } catch (err) {
     $('download').hidden = true;
     $('model-error').textContent = `Could not load ${what}: ${err.message}`;
@@ -84,7 +87,7 @@ $('load-url').addEventListener('click', () => {
     $('model-error').textContent = 'Give the http(s) URL of a model folder (holding config.json and model.safetensors) or of its config.json.';
     return;
   }
-  load(url.href, () => engine.loadModel(url.href, { onProgress: showProgress }));
+  load(url.href, () => engine.loadModel(url.href, { onProgress: showProgress }), url.href);
 });
 
 // pickFiles finds config.json and model.safetensors among dropped files.
@@ -222,5 +225,47 @@ function generate() {
 $('gen-form').addEventListener('submit', (e) => { e.preventDefault(); generate(); });
 $('stop').addEventListener('click', () => running?.cancel());
 
+// ---- shipped models ---------------------------------------------------------
+
+// The models built into the site (models/index.json, written by build.sh)
+// become one-click choices; a site without the list just has none.
+const siteRoot = new URL('../../', defaultModelURL);
+
+async function listShipped() {
+  let list;
+  try {
+    const res = await fetch(new URL('models/index.json', siteRoot));
+    if (!res.ok) return;
+    list = await res.json();
+  } catch {
+    return;
+  }
+  if (!Array.isArray(list) || list.length < 2) return;
+  const row = $('shipped');
+  for (const m of list) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.dataset.kind = m.kind;
+    b.textContent = `${m.label} · ${m.kind === 'image' ? 'images' : 'text'}`;
+    const url = new URL(m.path, siteRoot).href;
+    b.dataset.url = url;
+    b.addEventListener('click', () => {
+      if (running) return;
+      load(`the ${m.label} model`, () => engine.loadModel(url, { onProgress: showProgress }), url);
+    });
+    row.append(b);
+  }
+  row.hidden = false;
+  markShipped();
+}
+
+// markShipped shows which shipped model is the loaded one.
+function markShipped() {
+  for (const b of $('shipped').querySelectorAll('button')) {
+    b.setAttribute('aria-pressed', String(!!model && model.url === b.dataset.url));
+  }
+}
+
 updateMode();
-load('the default model', () => engine.loadModel(defaultModelURL, { onProgress: showProgress }));
+load('the default model', () => engine.loadModel(defaultModelURL, { onProgress: showProgress }), defaultModelURL);
+listShipped();

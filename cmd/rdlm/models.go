@@ -10,7 +10,7 @@ import (
 )
 
 // modelFlagHelp is the help text of every --model flag.
-var modelFlagHelp = fmt.Sprintf("a checkpoint folder, or the name of a built-in model (%s; the default)", strings.Join(builtin.Names(), ", "))
+var modelFlagHelp = fmt.Sprintf("a checkpoint folder, or the name of a built-in model (%s; default %s)", strings.Join(builtin.Names(), ", "), builtin.Default)
 
 // loadModel resolves --model: empty means the built-in default; a built-in
 // model's name wins over a folder of the same name (write ./NAME for the

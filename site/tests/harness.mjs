@@ -10,6 +10,9 @@ export const env = {
   artifacts: must('RDLM_ARTIFACTS'),
   screenshots: process.env.RDLM_SCREENSHOTS || '', // also keep the key shots here
   chromium: process.env.CHROMIUM || '/usr/bin/chromium',
+  // steps of the image-mode walk: few for the random test model, more for a
+  // trained one whose screenshot should show finished digits
+  imageSteps: Number(process.env.RDLM_TEST_IMAGE_STEPS || 40),
 };
 
 function must(name) {

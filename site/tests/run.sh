@@ -7,7 +7,8 @@
 #   site/tests/run.sh            # tests; artefacts in site/tests/artifacts/
 #   RDLM_TEST_MODEL=DIR RDLM_SCREENSHOTS=site/screenshots site/tests/run.sh
 #                                # same, with another default model, keeping the key screenshots
-#                                # (RDLM_TEST_IMAGE_MODEL=DIR: another image model, served at models/image/)
+#                                # (RDLM_TEST_IMAGE_MODEL=DIR: another image model, served at models/image/;
+#                                #  RDLM_TEST_IMAGE_STEPS=N: its walk, default 40)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -47,7 +48,6 @@ if [[ -z $model ]]; then
   "$work/rdlm" init --config "$work/model.json" --seed 1 --no-zero-init --out "$work/model" >/dev/null
   model=$work/model
 fi
-"$here/../build.sh" "$work/site" --model "$model"
 image_model=${RDLM_TEST_IMAGE_MODEL:-}
 if [[ -z $image_model ]]; then
   # A small random image model for the image mode: 14x14 grey values as
@@ -61,8 +61,7 @@ JSON
   "$work/rdlm" init --config "$work/image-model.json" --seed 2 --no-zero-init --out "$work/image-model" >/dev/null
   image_model=$work/image-model
 fi
-mkdir -p "$work/site/models/image"
-cp "$image_model/config.json" "$image_model/model.safetensors" "$work/site/models/image/"
+"$here/../build.sh" "$work/site" --model "$model" --image-model "$image_model"
 
 rm -rf "$artifacts"
 mkdir -p "$artifacts"

@@ -203,14 +203,19 @@ test('an image model denoises as a grid on a canvas, on the page and in a mode="
   try {
     const { page, errors } = await openPage(context);
     await page.waitForSelector('body[data-state=ready]', { timeout });
-    await page.fill('#model-url', server.url + 'models/image/');
-    await page.click('#load-url');
+    // The models shipped with the site are one click away.
+    await page.waitForSelector('#shipped button[data-kind=image]', { timeout });
+    assert.equal(await page.$$eval('#shipped button', (bs) => bs.length), 2);
+    assert.equal(await page.getAttribute('#shipped button[data-kind=text]', 'aria-pressed'), 'true');
+    await page.click('#shipped button[data-kind=image]');
     await page.waitForSelector('body[data-kind=image]', { timeout });
-    assert.match(await page.textContent('#model-info'), /14×14 grey images, 2 base-16 digits per value/);
+    assert.equal(await page.getAttribute('#shipped button[data-kind=image]', 'aria-pressed'), 'true');
+    assert.equal(await page.getAttribute('#shipped button[data-kind=text]', 'aria-pressed'), 'false');
+    assert.match(await page.textContent('#model-info'), /14×14 grey images/);
     // Text-only settings go away; steps, seed and samples stay.
     for (const id of ['length-label', 'cond-mode', 'cond-label', 'samples-out']) assert.equal(await page.isHidden(`#${id}`), true, id);
     for (const id of ['steps', 'seed', 'samples']) assert.equal(await page.isVisible(`#${id}`), true, id);
-    await fill(page, { steps: 40, samples: 6, seed: 3 });
+    await fill(page, { steps: env.imageSteps, samples: 6, seed: 3 });
     await page.click('#generate');
     // Mid-walk the grid already holds the current best guess of every pixel.
     await page.waitForFunction(() => {
@@ -227,7 +232,7 @@ test('an image model denoises as a grid on a canvas, on the page and in a mode="
     // border's grey, at least that level must be drawn.
     assert.ok(mid.levels >= 2, `mid-walk the grid should already be drawn, got ${mid.levels} levels`);
     assert.notEqual(mid.digest, end.digest, 'the grid is redrawn as the walk goes on');
-    assert.match(await page.textContent('#stat-step'), /^40 \/ 40/);
+    assert.match(await page.textContent('#stat-step'), new RegExp(`^${env.imageSteps} / ${env.imageSteps}`));
     assert.notEqual(await page.textContent('#stat-first'), '–');
     assert.equal(await page.textContent('#badge'), 'CPU (WebAssembly)');
     await shot(page, 'image-mode', { key: true });

@@ -42,21 +42,27 @@ func (s series) bounds() (lo, hi float64) {
 // writeCurve renders the history into out/curve.svg, atomically.
 func (tr *Trainer) writeCurve() error {
 	var loss, bpc series
+	label := "validation BPC (EMA)"
+	if _, image := tr.positionsPerValue(); image {
+		label = "validation BPD (EMA)"
+	}
 	for _, r := range tr.history {
-		if r.ValidBPC != nil {
+		if v := r.ValidBPD; v != nil {
+			bpc.x, bpc.y = append(bpc.x, float64(r.Step)), append(bpc.y, *v)
+		} else if r.ValidBPC != nil {
 			bpc.x, bpc.y = append(bpc.x, float64(r.Step)), append(bpc.y, *r.ValidBPC)
 		} else if r.Loss > 0 && !math.IsInf(r.Loss, 0) {
 			loss.x, loss.y = append(loss.x, float64(r.Step)), append(loss.y, r.Loss)
 		}
 	}
-	svg := renderCurve(loss, bpc, tr.cfg.Steps)
+	svg := renderCurve(loss, bpc, label, tr.cfg.Steps)
 	if err := atomicfile.WriteBytes(filepath.Join(tr.opt.Out, CurveFile), svg); err != nil {
 		return fmt.Errorf("train: %s: %v", CurveFile, err)
 	}
 	return nil
 }
 
-func renderCurve(loss, bpc series, steps int) []byte {
+func renderCurve(loss, bpc series, bpcLabel string, steps int) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d">`+"\n", svgW, svgH, svgW, svgH)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
@@ -114,7 +120,7 @@ func renderCurve(loss, bpc series, steps int) []byte {
 		}
 	}
 	axis(loss, lossColour, "training loss", true)
-	axis(bpc, bpcColour, "validation BPC (EMA)", false)
+	axis(bpc, bpcColour, bpcLabel, false)
 	b.WriteString("</svg>\n")
 	return b.Bytes()
 }

@@ -126,10 +126,10 @@ func TestLoadConfig(t *testing.T) {
 }
 
 func TestCurveIsSVGWithBothSeries(t *testing.T) {
-	svg := string(renderCurve(series{x: []float64{10, 20, 30}, y: []float64{300, 100, 5}}, series{x: []float64{30}, y: []float64{2.5}}, 30))
+	svg := string(renderCurve(series{x: []float64{10, 20, 30}, y: []float64{300, 100, 5}}, series{x: []float64{30}, y: []float64{2.5}}, "validation BPD (EMA)", 30))
 	require.True(t, strings.HasPrefix(svg, "<svg"))
 	require.True(t, strings.HasSuffix(svg, "</svg>\n"))
 	require.Equal(t, 2, strings.Count(svg, "<polyline"))
 	require.Contains(t, svg, "log scale")
-	require.Contains(t, svg, "validation BPC")
+	require.Contains(t, svg, "validation BPD (EMA)")
 }

@@ -26,6 +26,18 @@ func TestTrainingOnMNISTImages(t *testing.T) {
 			_, res := runTrainer(t, cfg, out, false)
 			require.Equal(t, 4, res.Step)
 			require.Greater(t, res.ValidBPC, 0.0)
+			// The validation figure is also logged per pixel value: one
+			// position per value direct, two digits per value split.
+			perValue := map[string]float64{"mnist": 1, "mnist-split": 2}[preset]
+			var logged int
+			for _, r := range readMetrics(t, out) {
+				if r.ValidBPC != nil {
+					require.NotNil(t, r.ValidBPD, "step %d", r.Step)
+					require.InDelta(t, *r.ValidBPC*perValue, *r.ValidBPD, 1e-12)
+					logged++
+				}
+			}
+			require.Equal(t, 1, logged)
 
 			c, err := ckpt.Load(filepath.Join(out, CheckpointDir))
 			require.NoError(t, err)

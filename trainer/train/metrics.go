@@ -23,6 +23,10 @@ type record struct {
 	ValidBPC    *float64 `json:"valid_bpc,omitempty"`    // validation BPC of the EMA weights
 	ValidStdErr *float64 `json:"valid_bpc_stderr,omitempty"`
 	Estimator   string   `json:"estimator,omitempty"` // how valid_bpc was computed
+	// ValidBPD is, for image models, the same estimate in bits per pixel
+	// value: valid_bpc is per position, and a split model spends several
+	// positions (digits) on each value.
+	ValidBPD *float64 `json:"valid_bpd,omitempty"`
 }
 
 // metricsLog appends records to metrics.jsonl.

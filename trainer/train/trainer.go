@@ -345,11 +345,28 @@ func (tr *Trainer) evaluate() (float64, error) {
 	if math.IsNaN(r.StdErr) {
 		rec.ValidStdErr = nil
 	}
+	figure, unit := r.BPC, "BPC"
+	if perValue, ok := tr.positionsPerValue(); ok {
+		figure, unit = r.BPC*perValue, "BPD"
+		rec.ValidBPD = &figure
+	}
 	if err := tr.logRecord(rec); err != nil {
 		return 0, err
 	}
 	tr.progressEnd()
-	tr.progressf("step %d: validation BPC %.4f (%s, %d sequences, EMA weights, %.1fs)\n",
-		tr.step, r.BPC, r.Estimator, r.Sequences, time.Since(start).Seconds())
+	tr.progressf("step %d: validation %s %.4f (%s, %d sequences, EMA weights, %.1fs)\n",
+		tr.step, unit, figure, r.Estimator, r.Sequences, time.Since(start).Seconds())
 	return r.BPC, nil
+}
+
+// positionsPerValue is, for an image model, how many positions encode one
+// pixel value (the split's digits, else 1); ok is false for text.
+func (tr *Trainer) positionsPerValue() (n float64, ok bool) {
+	if tr.proc.Image == nil {
+		return 0, false
+	}
+	if sp := tr.proc.Split; sp != nil {
+		return float64(sp.Digits), true
+	}
+	return 1, true
 }
