@@ -79,3 +79,17 @@ func TestViewNeedsADisplay(t *testing.T) {
 	require.Contains(t, errs, "no display")
 	require.Equal(t, 1, strings.Count(errs, "\n"), errs)
 }
+
+// The shipped image model is found by its name, as a folder would be.
+func TestBuiltInMNISTSamplesByName(t *testing.T) {
+	pngPath := filepath.Join(t.TempDir(), "digits.png")
+	code, out, errs := runCLI("sample", "--model", "mnist", "--png", pngPath, "--n", "2", "--steps", "2", "--seed", "3")
+	require.Equal(t, 0, code, errs)
+	require.Contains(t, out, "wrote 2 samples (14x14x1, 2 steps, seed 3)")
+	f, err := os.Open(pngPath)
+	require.NoError(t, err)
+	defer f.Close()
+	img, err := png.Decode(f)
+	require.NoError(t, err)
+	require.Equal(t, [2]int{2*(56+4) + 4, 56 + 8}, [2]int{img.Bounds().Dx(), img.Bounds().Dy()})
+}
