@@ -8,21 +8,13 @@ import (
 	"github.com/rdlm-go/rdlm/trainer/eval"
 )
 
-// imageBPD turns the evaluator's bits per position into bits per dimension,
-// the image literature's unit: per pixel value (one channel of one pixel).
-// A split model spends Digits positions on a value, so its bits per value
-// are the sum over them.
-func imageBPD(c *ckpt.Checkpoint, bitsPerPosition float64) float64 {
-	if sp := c.Config.Process.Split; sp != nil {
-		return bitsPerPosition * float64(sp.Digits)
-	}
-	return bitsPerPosition
-}
-
 // printImageEval reports an image model's NELBO in bits per dimension.
 func printImageEval(w io.Writer, f *evalFlags, c *ckpt.Checkpoint, res eval.Result) error {
 	im := c.Config.Process.Image
-	bpd := func(x float64) float64 { return imageBPD(c, x) }
+	// Bits per dimension are per pixel value (one channel of one pixel); a
+	// split model spends several positions on a value and sums their bits.
+	perValue := float64(c.Config.Process.PositionsPerValue())
+	bpd := func(x float64) float64 { return x * perValue }
 	if f.asJSON {
 		seed := make([]float64, len(res.SeedBPC))
 		for i, x := range res.SeedBPC {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"image"
 	"image/png"
 	"math"
 	"os"
@@ -29,6 +30,17 @@ func trainTinyImageModel(t *testing.T) string {
 	return filepath.Join(out, "ckpt")
 }
 
+// readPNG decodes the PNG file at path.
+func readPNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	img, err := png.Decode(f)
+	require.NoError(t, err)
+	return img
+}
+
 // An image model is evaluated in bits per dimension (per pixel value, the
 // digits' bits summed) and sampled into a PNG grid of --n images.
 func TestImageModelEvalInBPDAndSampleToPNG(t *testing.T) {
@@ -48,11 +60,7 @@ func TestImageModelEvalInBPDAndSampleToPNG(t *testing.T) {
 	code, out, errs := runCLI("sample", "--model", model, "--png", pngPath, "--n", "5", "--steps", "3")
 	require.Equal(t, 0, code, errs)
 	require.Contains(t, out, "wrote 5 samples")
-	f, err := os.Open(pngPath)
-	require.NoError(t, err)
-	defer f.Close()
-	img, err := png.Decode(f)
-	require.NoError(t, err)
+	img := readPNG(t, pngPath)
 	// 3 columns, 2 rows of 14x14 images at scale 4 with 4-pixel borders.
 	require.Equal(t, [2]int{3*(56+4) + 4, 2*(56+4) + 4}, [2]int{img.Bounds().Dx(), img.Bounds().Dy()})
 
@@ -86,10 +94,6 @@ func TestBuiltInMNISTSamplesByName(t *testing.T) {
 	code, out, errs := runCLI("sample", "--model", "mnist", "--png", pngPath, "--n", "2", "--steps", "2", "--seed", "3")
 	require.Equal(t, 0, code, errs)
 	require.Contains(t, out, "wrote 2 samples (14x14x1, 2 steps, seed 3)")
-	f, err := os.Open(pngPath)
-	require.NoError(t, err)
-	defer f.Close()
-	img, err := png.Decode(f)
-	require.NoError(t, err)
+	img := readPNG(t, pngPath)
 	require.Equal(t, [2]int{2*(56+4) + 4, 56 + 8}, [2]int{img.Bounds().Dx(), img.Bounds().Dy()})
 }

@@ -81,6 +81,21 @@ func runSample(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	return job.run(stdout)
 }
 
+// walk is the number of steps (the model's own unless --steps is given)
+// and the samples per network call (--batch, else up to defaultSampleBatch,
+// never more than --n).
+func (f *sampleFlags) walk(modelSteps int) (steps, batch int) {
+	steps = modelSteps
+	if f.set["steps"] {
+		steps = f.steps
+	}
+	batch = min(f.n, defaultSampleBatch)
+	if f.batch > 0 {
+		batch = min(f.n, f.batch)
+	}
+	return steps, batch
+}
+
 // check rejects flag combinations before the model is read.
 func (f *sampleFlags) check() error {
 	switch {
@@ -138,19 +153,13 @@ func newSampleJob(f *sampleFlags, c *ckpt.Checkpoint) (*sampleJob, error) {
 	if vocab.Size() != mc.Vocab {
 		return nil, fmt.Errorf("the model has %d tokens but its vocabulary %q has %d", mc.Vocab, pc.Vocab, vocab.Size())
 	}
-	j := &sampleJob{f: f, dir: f.model, vocab: vocab, steps: pc.SampleSteps, length: mc.Length}
-	if f.set["steps"] {
-		j.steps = f.steps
-	}
+	j := &sampleJob{f: f, dir: f.model, vocab: vocab, length: mc.Length}
+	j.steps, j.batch = f.walk(pc.SampleSteps)
 	if f.set["length"] {
 		j.length = f.length
 	}
 	if err := j.buildHold(mc.Length); err != nil {
 		return nil, err
-	}
-	j.batch = min(f.n, defaultSampleBatch)
-	if f.batch > 0 {
-		j.batch = min(f.n, f.batch)
 	}
 	sched, mix, err := pc.Walk()
 	if err != nil {

@@ -36,14 +36,7 @@ func runImageSample(f *sampleFlags, c *ckpt.Checkpoint, stdout io.Writer) error 
 	if lay.Positions() != mc.Length {
 		return fmt.Errorf("the model has %d positions but its image layout %d", mc.Length, lay.Positions())
 	}
-	steps := pc.SampleSteps
-	if f.set["steps"] {
-		steps = f.steps
-	}
-	batch := min(f.n, defaultSampleBatch)
-	if f.batch > 0 {
-		batch = min(f.n, f.batch)
-	}
+	steps, batch := f.walk(pc.SampleSteps)
 	smp, err := imageSampler(f, c, batch, steps)
 	if err != nil {
 		return err

@@ -41,14 +41,7 @@ func runSplitSample(f *sampleFlags, dir string, c *ckpt.Checkpoint, stdout io.Wr
 		tokens = f.length
 	}
 	positions := tokens * sp.Digits
-	steps := pc.SampleSteps
-	if f.set["steps"] {
-		steps = f.steps
-	}
-	batch := min(f.n, defaultSampleBatch)
-	if f.batch > 0 {
-		batch = min(f.n, f.batch)
-	}
+	steps, batch := f.walk(pc.SampleSteps)
 	decode, err := splitDecoder(dir, splitter)
 	if err != nil {
 		return err

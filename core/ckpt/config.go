@@ -90,6 +90,16 @@ type Image struct {
 // Values is Height*Width*Channels, the pixel values per image.
 func (im Image) Values() int { return im.Height * im.Width * im.Channels }
 
+// PositionsPerValue is how many sequence positions encode one token (for an
+// image, one pixel value): a split's Digits, else 1. Bits per position times
+// this is bits per value, the image literature's bits per dimension.
+func (p Process) PositionsPerValue() int {
+	if p.Split != nil {
+		return p.Split.Digits
+	}
+	return 1
+}
+
 // Split records dimension splitting: ids of a Vocab-word vocabulary written
 // as Digits base-Base digits, least significant first, token-major.
 type Split struct {

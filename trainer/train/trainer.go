@@ -360,13 +360,10 @@ func (tr *Trainer) evaluate() (float64, error) {
 }
 
 // positionsPerValue is, for an image model, how many positions encode one
-// pixel value (the split's digits, else 1); ok is false for text.
+// pixel value; ok is false for text.
 func (tr *Trainer) positionsPerValue() (n float64, ok bool) {
 	if tr.proc.Image == nil {
 		return 0, false
 	}
-	if sp := tr.proc.Split; sp != nil {
-		return float64(sp.Digits), true
-	}
-	return 1, true
+	return float64(tr.proc.PositionsPerValue()), true
 }
