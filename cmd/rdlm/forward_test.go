@@ -115,9 +115,7 @@ func TestForwardMatchesModel(t *testing.T) {
 // The reference implementation's tiny DiT, put into a checkpoint folder and
 // run through the CLI, reproduces the reference logits.
 func TestForwardReproducesReferenceLogits(t *testing.T) {
-	path, err := refdata.Path("reference/dit-tiny-state.safetensors")
-	require.NoError(t, err)
-	ref, err := safetensors.ReadFile(path)
+	ref, err := safetensors.Read(refdata.DiTTinyState())
 	require.NoError(t, err)
 	mc := model.Config{Vocab: 27, Length: 32, Hidden: 64, Heads: 4, Blocks: 2, Cond: 128}
 	p := model.NewParams[float32](mc)

@@ -13,7 +13,7 @@ import (
 )
 
 // refState is the reference implementation's training step of its tiny DiT
-// (see the reference data README): weights, inputs, outputs, gradients.
+// (see internal/refdata/testdata/README.md): weights, inputs, outputs, gradients.
 type refState struct {
 	f       *safetensors.File
 	cfg     Config
@@ -25,9 +25,7 @@ type refState struct {
 
 func loadRef(t *testing.T) *refState {
 	t.Helper()
-	path, err := refdata.Path("reference/dit-tiny-state.safetensors")
-	require.NoError(t, err)
-	f, err := safetensors.ReadFile(path)
+	f, err := safetensors.Read(refdata.DiTTinyState())
 	require.NoError(t, err)
 	cfg, err := Preset("tiny")
 	require.NoError(t, err)

@@ -40,9 +40,7 @@ func abs(x float32) float32 {
 }
 
 func TestReadsReferenceFile(t *testing.T) {
-	p, err := refdata.Path("reference/tables-k27-reference-formula.safetensors")
-	require.NoError(t, err)
-	f, err := ReadFile(p)
+	f, err := Read(refdata.TablesK27())
 	require.NoError(t, err)
 	al, err := f.Get("alphas")
 	require.NoError(t, err)

@@ -53,9 +53,7 @@ func TestSection10Values(t *testing.T) {
 // per-point bounds would let through.
 func TestAgainstReferenceTables(t *testing.T) {
 	tab, _ := fullK27(t)
-	path, err := refdata.Path("reference/tables-k27-reference-formula.safetensors")
-	require.NoError(t, err)
-	f, err := safetensors.ReadFile(path)
+	f, err := safetensors.Read(refdata.TablesK27())
 	require.NoError(t, err)
 	read := func(name string) []float32 {
 		ten, err := f.Get(name)

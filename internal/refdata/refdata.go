@@ -1,41 +1,48 @@
-// Package refdata locates the shared data folder (../shared/data beside the
-// repository: reference tensors made by the reference implementation, corpora)
-// for tests and tools. RDLM_SHARED overrides the location.
+// Package refdata holds the reference data the tests compare against: tensors
+// made by the reference implementation and the original Tiny Shakespeare.
+// The files live in testdata/ (see its README for what each is and how it was
+// made) and are embedded, so a test reads them the same way from any package
+// directory, and a clone of the repository needs nothing beside it.
 package refdata
 
 import (
+	"compress/gzip"
+	_ "embed"
 	"fmt"
-	"os"
-	"path/filepath"
-	"runtime"
+	"io"
+	"strings"
 )
 
-// Dir returns the shared data folder, or an error saying where it looked.
-func Dir() (string, error) {
-	if d := os.Getenv("RDLM_SHARED"); d != "" {
-		return filepath.Join(d, "data"), nil
-	}
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		return "", fmt.Errorf("refdata: cannot locate the source tree; set RDLM_SHARED")
-	}
-	root := filepath.Join(filepath.Dir(file), "..", "..") // internal/refdata -> repository root
-	d := filepath.Join(root, "..", "shared", "data")
-	if _, err := os.Stat(d); err != nil {
-		return "", fmt.Errorf("refdata: shared data not found at %s (set RDLM_SHARED to the folder holding data/): %v", d, err)
-	}
-	return d, nil
-}
+//go:embed testdata/dit-tiny-state.safetensors
+var ditTinyState string
 
-// Path returns the path of a file under the shared data folder.
-func Path(rel string) (string, error) {
-	d, err := Dir()
+//go:embed testdata/tables-k27-reference-formula.safetensors
+var tablesK27 string
+
+//go:embed testdata/tinyshakespeare-input.txt.gz
+var tinyShakespeareGz string
+
+// DiTTinyState returns dit-tiny-state.safetensors: one training step of the
+// reference's tiny DiT (K = 27, D = 64, 4 heads, 2 blocks, C = 128, B = 2,
+// L = 32): its weights, inputs, logits, per-sequence losses and gradients.
+// The slice is the caller's.
+func DiTTinyState() []byte { return []byte(ditTinyState) }
+
+// TablesK27 returns tables-k27-reference-formula.safetensors: the reference's
+// x_t tables (alphas, rhos, each (2, 10001): masked, uniform path) for K = 27.
+// The slice is the caller's.
+func TablesK27() []byte { return []byte(tablesK27) }
+
+// TinyShakespeare returns the original Tiny Shakespeare input.txt (1,115,394
+// bytes), stored gzipped.
+func TinyShakespeare() ([]byte, error) {
+	zr, err := gzip.NewReader(strings.NewReader(tinyShakespeareGz))
 	if err != nil {
-		return "", err
+		return nil, fmt.Errorf("refdata: tinyshakespeare-input.txt.gz: %v", err)
 	}
-	p := filepath.Join(d, rel)
-	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("refdata: %v", err)
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("refdata: tinyshakespeare-input.txt.gz: %v", err)
 	}
-	return p, nil
+	return b, nil
 }

@@ -1,7 +1,7 @@
 //go:build ignore
 
 // mkcorpus rebuilds corpus/shakespeare.txt.gz from the original Tiny
-// Shakespeare (the shared copy unless -in names another) and prints the
+// Shakespeare (the copy in internal/refdata unless -in names another) and prints the
 // SHA-256 and length that shakespeare.go pins. Run it with go generate.
 package main
 
@@ -24,17 +24,17 @@ import (
 const originalSHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
 
 func main() {
-	in := flag.String("in", "", "original Tiny Shakespeare input.txt (default: the shared copy)")
+	in := flag.String("in", "", "original Tiny Shakespeare input.txt (default: internal/refdata's copy)")
 	out := flag.String("out", "corpus/shakespeare.txt.gz", "gzipped normalised corpus to write")
 	flag.Parse()
+	var orig []byte
+	var err error
 	if *in == "" {
-		p, err := refdata.Path("tinyshakespeare/input.txt")
-		if err != nil {
-			log.Fatal(err)
-		}
-		*in = p
+		*in = "internal/refdata/testdata/tinyshakespeare-input.txt.gz"
+		orig, err = refdata.TinyShakespeare()
+	} else {
+		orig, err = os.ReadFile(*in)
 	}
-	orig, err := os.ReadFile(*in)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package data
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"os"
 	"testing"
 
 	"github.com/rdlm-go/rdlm/core/text"
@@ -14,9 +13,7 @@ import (
 // The stored corpus must be exactly the text8 normalisation of the original
 // Tiny Shakespeare, and must split at the stated sizes.
 func TestShakespeareIsNormalisedOriginal(t *testing.T) {
-	path, err := refdata.Path("tinyshakespeare/input.txt")
-	require.NoError(t, err)
-	orig, err := os.ReadFile(path)
+	orig, err := refdata.TinyShakespeare()
 	require.NoError(t, err)
 	sum := sha256.Sum256(orig)
 	require.Equal(t, "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed", hex.EncodeToString(sum[:]))
@@ -47,9 +44,8 @@ func TestShakespeareIsNormalisedOriginal(t *testing.T) {
 	require.Equal(t, want, got, "the splits together must be the corpus, in order")
 }
 
-// Opening the built-in corpus needs neither the network nor the shared folder.
+// Opening the built-in corpus needs no network.
 func TestOpenShakespeareBuiltIn(t *testing.T) {
-	t.Setenv("RDLM_SHARED", t.TempDir()) // a shared folder with nothing in it
 	c, err := Open("shakespeare", WithHTTPClient(nil), WithURL("http://127.0.0.1:1/unreachable"))
 	require.NoError(t, err)
 	require.Equal(t, "shakespeare", c.Name)
