@@ -3,6 +3,7 @@ module github.com/rdlm-go/rdlm
 go 1.26.0
 
 require (
+	github.com/andybalholm/brotli v1.3.0
 	github.com/ebitengine/purego v0.11.3
 	github.com/hajimehoshi/ebiten/v2 v2.8.8
 	github.com/stretchr/testify v1.12.1

@@ -2,6 +2,9 @@
 # Builds the static site into OUT: the pages, the worker, the widget, the Go
 # engine compiled to WebAssembly and Go's wasm_exec.js. The folder is
 # self-contained: copy it to any static host (serve .wasm as application/wasm).
+# Beside the big files it holds FILE.br and FILE.gz (rdlm precompress), for
+# a host to send with Content-Encoding where the request's Accept-Encoding
+# allows (rdlm serve does; nginx: gzip_static and brotli_static).
 #
 #   site/build.sh OUT [--model DIR] [--image-model DIR]
 #
@@ -41,8 +44,9 @@ mkdir -p "$out"
 # Build into a temporary folder and swap it in, so a failed build never
 # leaves a half-written site behind.
 stage=$(mktemp -d "${out%/}.tmp.XXXXXX")
-chmod 755 "$stage"
 trap 'rm -rf "$stage"' EXIT
+stage=$(cd "$stage" && pwd) # absolute: the go commands run in $root
+chmod 755 "$stage"
 
 (cd "$root" && GOOS=js GOARCH=wasm "$go" build -trimpath -ldflags="-s -w" -o "$stage/rdlm.wasm" ./wasm)
 cp "$("$go" env GOROOT)/lib/wasm/wasm_exec.js" "$stage/"
@@ -60,8 +64,11 @@ entries=()
 if [[ ${#entries[@]} -gt 0 ]]; then
   (IFS=,; echo "[${entries[*]}]") > "$stage/models/index.json"
 fi
+# Last, once every file is in place: rdlm serve takes a variant older than
+# its file for stale.
+(cd "$root" && "$go" run ./cmd/rdlm precompress --dir "$stage" >/dev/null)
 
 rm -rf "$out"
 mv "$stage" "$out"
 trap - EXIT
-echo "site/build.sh: wrote $out ($(du -sh "$out" | cut -f1); rdlm.wasm $(stat -c %s "$out/rdlm.wasm") bytes)"
+echo "site/build.sh: wrote $out ($(du -sh "$out" | cut -f1); rdlm.wasm $(stat -c %s "$out/rdlm.wasm") bytes, $(stat -c %s "$out/rdlm.wasm.br") as brotli)"

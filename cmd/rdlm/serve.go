@@ -2,15 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -27,6 +30,7 @@ func init() {
 // siteTypes are the MIME types the site needs, fixed here rather than taken
 // from the system's table: a browser refuses to compile a .wasm served as
 // anything but application/wasm, or to run a module script served as text.
+// Any other file goes out as application/octet-stream (see siteType).
 var siteTypes = map[string]string{
 	".html":        "text/html; charset=utf-8",
 	".js":          "text/javascript; charset=utf-8",
@@ -42,9 +46,24 @@ var siteTypes = map[string]string{
 	".md":          "text/plain; charset=utf-8",
 }
 
+// siteType is name's Content-Type. An unknown type is opaque bytes, never
+// sniffed: sniffing would serve a stray file holding a script as a page.
+func siteType(name string) string {
+	if t, ok := siteTypes[strings.ToLower(path.Ext(name))]; ok {
+		return t
+	}
+	return "application/octet-stream"
+}
+
+// serveDirHelp also tells what a static host must do to serve the folder as
+// rdlm serve does.
+const serveDirHelp = "the built site folder (make site). Another host must send .wasm as application/wasm, " +
+	"X-Content-Type-Options: nosniff, and FILE.br or FILE.gz in place of FILE where Accept-Encoding allows, " +
+	"with its Content-Encoding, FILE's Content-Type and Vary: Accept-Encoding (nginx: gzip_static, brotli_static)"
+
 func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
-	dir := fs.String("dir", filepath.Join("out", "site"), "the built site folder")
+	dir := fs.String("dir", filepath.Join("out", "site"), serveDirHelp)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -57,7 +76,7 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	}
 	// The first line is read by the browser tests to find a port-0 address.
 	fmt.Fprintf(stdout, "serving %s on http://%s/\n", *dir, ln.Addr())
-	srv := &http.Server{Handler: siteHandler(*dir), ReadHeaderTimeout: 10 * time.Second}
+	srv := newSiteServer(*dir)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	go func() {
@@ -72,31 +91,191 @@ func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// siteHandler serves dir's files with siteTypes, no directory listings, and
-// no-cache so that a rebuilt site is seen at once (the page keeps its own
-// content-addressed cache of model weights).
+// newSiteServer is the server for dir, with limits on every phase of a
+// connection so that no client (or a crowd of idle ones) holds one for long.
+// Tests shorten them on the returned server.
+func newSiteServer(dir string) *http.Server {
+	return &http.Server{
+		Handler:           siteHandler(dir),
+		ReadHeaderTimeout: 10 * time.Second,
+		// The site's requests are GETs without a body.
+		ReadTimeout: 30 * time.Second,
+		// The whole response: 5 MB (the wasm, a model) needs 200 s at 200 kbit/s.
+		WriteTimeout: 5 * time.Minute,
+		// A browser reopens a connection it needs; an idle one is only a cost.
+		IdleTimeout: 60 * time.Second,
+		// A browser's headers are a few KiB, even with a host's cookies.
+		MaxHeaderBytes: 64 << 10,
+	}
+}
+
+// siteHandler serves dir's regular files with siteTypes, no directory
+// listings, and no-cache so that a rebuilt site is seen at once (the page
+// keeps its own content-addressed cache of model weights). Anything it will
+// not serve (a dotfile, a link out of dir, a folder) answers as a missing
+// file does. Where the client accepts it, a precompressed variant of the file
+// goes out in its place (see openVariant).
 func siteHandler(dir string) http.Handler {
-	files := http.FileServer(http.Dir(dir))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
-		name := path.Clean("/" + r.URL.Path)
-		if strings.HasSuffix(r.URL.Path, "/") {
-			name = path.Join(name, "index.html")
-		}
-		st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name)))
-		if err != nil || st.IsDir() {
+		name, ok := siteFileName(r.URL.Path)
+		if !ok {
 			http.NotFound(w, r)
 			return
 		}
-		if t, ok := siteTypes[strings.ToLower(path.Ext(name))]; ok {
-			w.Header().Set("Content-Type", t)
+		// The folder is opened per request, not once, because make site
+		// replaces it with a new one: a handle held from the start would keep
+		// serving the deleted old site.
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			http.NotFound(w, r)
+			return
 		}
-		w.Header().Set("Cache-Control", "no-cache")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		files.ServeHTTP(w, r)
+		defer root.Close()
+		f, st, err := openRegular(root, name)
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		defer f.Close()
+		h := w.Header()
+		h.Set("Content-Type", siteType(name))
+		h.Set("Cache-Control", "no-cache")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Vary", "Accept-Encoding")
+		body := io.ReadSeeker(f)
+		// A range is a range of the file's own bytes, so a ranged request
+		// always gets the identity encoding.
+		if r.Header.Get("Range") == "" {
+			if v, coding, size := openVariant(root, name, st, r.Header.Get("Accept-Encoding")); v != nil {
+				defer v.Close()
+				w = &encodedResponse{ResponseWriter: w, coding: coding, size: size}
+				body = v
+			}
+		}
+		// The file's modification time stands for every encoding of it.
+		http.ServeContent(w, r, name, st.ModTime(), body)
 	})
 }
+
+// siteFileName maps a request path to a file name inside the site folder,
+// or reports false for a path that names a hidden file or folder: a site's
+// dotfiles (.env, .git/) are never part of it.
+func siteFileName(urlPath string) (string, bool) {
+	name := path.Clean("/" + urlPath)
+	if strings.HasSuffix(urlPath, "/") {
+		name = path.Join(name, "index.html")
+	}
+	name = strings.TrimPrefix(name, "/")
+	for _, part := range strings.Split(name, "/") {
+		if isHidden(part) {
+			return "", false
+		}
+	}
+	return name, true
+}
+
+// isHidden tells a dotfile's or dot-folder's name, which serve never sends
+// and precompress never touches.
+func isHidden(name string) bool { return strings.HasPrefix(name, ".") }
+
+var errNotRegular = errors.New("not a regular file")
+
+// openRegular opens name under root if it is a regular file. Root refuses
+// any name or symbolic link that leads outside it (and absolute links).
+// The Stat comes first because opening a named pipe would block.
+func openRegular(root *os.Root, name string) (*os.File, fs.FileInfo, error) {
+	st, err := root.Stat(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, nil, errNotRegular
+	}
+	f, err := root.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if st, err = f.Stat(); err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, errNotRegular
+	}
+	return f, st, nil
+}
+
+// openVariant opens the most preferred of name's precompressed variants
+// (contentEncodings) that accept allows, returning it with its coding and
+// size, or nil when there is none. A variant older than the file itself is
+// left out: it was made from an earlier version.
+func openVariant(root *os.Root, name string, file fs.FileInfo, accept string) (*os.File, string, int64) {
+	for _, e := range contentEncodings {
+		if !acceptsEncoding(accept, e.coding) {
+			continue
+		}
+		f, st, err := openRegular(root, name+e.suffix)
+		if err != nil {
+			continue
+		}
+		if st.ModTime().Before(file.ModTime()) {
+			f.Close()
+			continue
+		}
+		return f, e.coding, st.Size()
+	}
+	return nil, "", 0
+}
+
+// acceptsEncoding reports whether an Accept-Encoding header allows coding:
+// named with a nonzero q, or covered by a nonzero "*" when not named.
+func acceptsEncoding(accept, coding string) bool {
+	star := false
+	for _, item := range strings.Split(accept, ",") {
+		token, params, _ := strings.Cut(item, ";")
+		token = strings.TrimSpace(token)
+		switch {
+		case strings.EqualFold(token, coding):
+			return qualityNonzero(params)
+		case token == "*":
+			star = qualityNonzero(params)
+		}
+	}
+	return star
+}
+
+// qualityNonzero reads a q parameter ("q=0.5"; absent means 1). A malformed
+// one counts as zero: the client's wish is unclear, and identity always works.
+func qualityNonzero(params string) bool {
+	for _, p := range strings.Split(params, ";") {
+		key, value, _ := strings.Cut(strings.TrimSpace(p), "=")
+		if strings.EqualFold(strings.TrimSpace(key), "q") {
+			q, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+			return err == nil && q > 0
+		}
+	}
+	return true
+}
+
+// encodedResponse labels a 200 response as carrying a precompressed variant.
+// ServeContent leaves out Content-Length once it sees a Content-Encoding, and
+// its other answers (304, 412) must carry neither, so both are set here, on
+// the 200 alone.
+type encodedResponse struct {
+	http.ResponseWriter
+	coding string
+	size   int64
+}
+
+func (w *encodedResponse) WriteHeader(code int) {
+	if code == http.StatusOK {
+		w.Header().Set("Content-Encoding", w.coding)
+		w.Header().Set("Content-Length", strconv.FormatInt(w.size, 10))
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *encodedResponse) Unwrap() http.ResponseWriter { return w.ResponseWriter }
