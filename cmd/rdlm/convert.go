@@ -19,7 +19,7 @@ func init() {
 	register(&command{
 		name:    "convert",
 		summary: "convert a reference implementation checkpoint.pth (PyTorch) into a checkpoint folder",
-		usage:   "--from checkpoint.pth --out DIR [--f16] [--weights ema|model] [--vocab vocab.txt] [--step-thr X] [--rho-scale X] [--json]",
+		usage:   "--from checkpoint.pth --out DIR [--f16] [--weights ema|model] [--vocab vocab.txt] [--step-thr X] [--rho-scale X] [--force] [--json]",
 		run:     runConvert,
 	})
 }
@@ -56,6 +56,7 @@ func runConvert(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	var stepThr, rhoScale optionalFloat
 	fs.Var(&stepThr, "step-thr", "sde.step_thr, only for a checkpoint whose config lacks it")
 	fs.Var(&rhoScale, "rho-scale", "sde.rho_scale, only for a checkpoint whose config lacks it")
+	force := fs.Bool("force", false, "write into a folder that is not empty, replacing its checkpoint files")
 	asJSON := fs.Bool("json", false, "print one JSON line")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -65,6 +66,11 @@ func runConvert(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 		return usagef("--from checkpoint.pth is required")
 	case *out == "":
 		return usagef("--out DIR is required")
+	}
+	// Before the conversion's work: an existing checkpoint is kept unless
+	// the user says otherwise, as init and export do.
+	if err := refuseNonEmpty(*out, *force); err != nil {
+		return err
 	}
 	fh, err := os.Open(*from)
 	if err != nil {
@@ -98,10 +104,15 @@ func runConvert(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	if err := ckpt.Save(*out, c); err != nil {
 		return err
 	}
+	vocabPath := filepath.Join(*out, VocabFile)
 	if vocabBytes != nil {
-		if err := atomicfile.WriteBytes(filepath.Join(*out, VocabFile), vocabBytes); err != nil {
+		if err := atomicfile.WriteBytes(vocabPath, vocabBytes); err != nil {
 			return err
 		}
+	} else if err := os.Remove(vocabPath); err != nil && !os.IsNotExist(err) {
+		// A vocabulary left from what --force replaced would be taken as
+		// this model's.
+		return err
 	}
 	p, m := c.Config.Process, c.Config.Model
 	if *asJSON {

@@ -109,3 +109,34 @@ func TestConvertRejectsBadInput(t *testing.T) {
 	_, err := os.Stat(out)
 	require.True(t, os.IsNotExist(err), "a refused conversion writes nothing")
 }
+
+// convert onto an existing checkpoint folder once replaced it silently; it
+// is refused without --force, as init and export refuse.
+func TestConvertRefusesToOverwrite(t *testing.T) {
+	dir := t.TempDir()
+	from := filepath.Join(convertFixtures, "text8_tiny.pth")
+	precious := filepath.Join(dir, "notes.txt")
+	require.NoError(t, os.WriteFile(precious, []byte("keep me"), 0o644))
+	code, _, errs := runCLI("convert", "--from", from, "--out", dir)
+	requireOneLineError(t, 1, code, errs, "convert", "not empty", "--force")
+	es, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, es, 1, "a refused conversion writes nothing")
+
+	// With --force the checkpoint files are written (and a vocabulary left
+	// from an earlier model is not taken for this one's); other files stay.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, VocabFile), []byte("[PAD]\n"), 0o644))
+	code, _, errs = runCLI("convert", "--from", from, "--out", dir, "--force")
+	require.Equal(t, 0, code, errs)
+	_, err = ckpt.Load(dir)
+	require.NoError(t, err)
+	b, err := os.ReadFile(precious)
+	require.NoError(t, err)
+	require.Equal(t, "keep me", string(b))
+	_, err = os.Stat(filepath.Join(dir, VocabFile))
+	require.True(t, os.IsNotExist(err))
+
+	// A converted checkpoint is refused in turn.
+	code, _, errs = runCLI("convert", "--from", from, "--out", dir)
+	requireOneLineError(t, 1, code, errs, "convert", "not empty", "--force")
+}

@@ -46,7 +46,7 @@ type Report struct {
 func Convert(f *torchckpt.File, opt Options) (*ckpt.Checkpoint, *Report, error) {
 	root, ok := f.Root.(*torchckpt.Dict)
 	if !ok {
-		return nil, nil, fmt.Errorf("the checkpoint holds a %T, want the reference's dict of model, ema, step and config", f.Root)
+		return nil, nil, fmt.Errorf("the checkpoint holds %s, want the reference's dict of model, ema, step and config", torchckpt.Describe(f.Root))
 	}
 	rep := &Report{Weights: opt.Weights}
 	if rep.Weights == "" {
@@ -57,7 +57,11 @@ func Convert(f *torchckpt.File, opt Options) (*ckpt.Checkpoint, *Report, error) 
 	}
 	for _, k := range root.Keys {
 		if s, _ := k.(string); s != "model" && s != "ema" && s != "step" && s != "config" {
-			rep.Ignored = append(rep.Ignored, fmt.Sprint(k))
+			if len(rep.Ignored) == maxIgnored {
+				rep.Ignored = append(rep.Ignored, fmt.Sprintf("... (%d entries in all)", len(root.Keys)))
+				break
+			}
+			rep.Ignored = append(rep.Ignored, label(k))
 		}
 	}
 	state, err := modelState(root, rep)
@@ -74,7 +78,7 @@ func Convert(f *torchckpt.File, opt Options) (*ckpt.Checkpoint, *Report, error) 
 	}
 	pm, ok := plain.(map[string]any)
 	if !ok {
-		return nil, nil, fmt.Errorf("config is a %T, want a mapping", plain)
+		return nil, nil, fmt.Errorf("config is %s, want a mapping", torchckpt.Describe(plain))
 	}
 	cfg := torchckpt.Config{Root: pm}
 
@@ -95,6 +99,9 @@ func Convert(f *torchckpt.File, opt Options) (*ckpt.Checkpoint, *Report, error) 
 	}
 	tensors, err := weights(root, state, rep.Weights)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := backed(mc, tensors, rep.Weights); err != nil {
 		return nil, nil, err
 	}
 	params := model.NewParams[float32](mc)
@@ -119,7 +126,7 @@ func Convert(f *torchckpt.File, opt Options) (*ckpt.Checkpoint, *Report, error) 
 	}
 	step, ok := stepV.(int64)
 	if !ok || step < 0 {
-		return nil, nil, fmt.Errorf("step is %v, want a non-negative integer", stepV)
+		return nil, nil, fmt.Errorf("step is %s, want a non-negative integer", torchckpt.Describe(stepV))
 	}
 	c := &ckpt.Checkpoint{Params: params, Config: ckpt.Config{
 		Format: ckpt.FormatVersion, Model: mc, Process: proc, Step: step, DType: ckpt.DTypeF32,
@@ -139,11 +146,11 @@ type namedTensor struct {
 func modelState(root *torchckpt.Dict, rep *Report) ([]namedTensor, error) {
 	mv, ok := root.Get("model")
 	if !ok {
-		return nil, fmt.Errorf("the checkpoint has no 'model' entry (the model's state dict); top-level keys: %v", root.Keys)
+		return nil, fmt.Errorf("the checkpoint has no 'model' entry (the model's state dict); it holds %s", torchckpt.Describe(root))
 	}
 	md, ok := mv.(*torchckpt.Dict)
 	if !ok || len(md.Keys) == 0 {
-		return nil, fmt.Errorf("'model' is a %T, want a non-empty state dict", mv)
+		return nil, fmt.Errorf("'model' is %s, want a non-empty state dict", torchckpt.Describe(mv))
 	}
 	first, _ := md.Keys[0].(string)
 	for _, p := range []string{"_orig_mod.", "module._orig_mod.", "module."} {
@@ -156,11 +163,11 @@ func modelState(root *torchckpt.Dict, rep *Report) ([]namedTensor, error) {
 	for i, k := range md.Keys {
 		name, _ := k.(string)
 		if !strings.HasPrefix(name, rep.Prefix) {
-			return nil, fmt.Errorf("model key %q lacks the prefix %q its first key has", name, rep.Prefix)
+			return nil, fmt.Errorf("model key %s lacks the prefix %q its first key has", label(k), rep.Prefix)
 		}
 		t, ok := md.Values[i].(*torchckpt.Tensor)
 		if !ok {
-			return nil, fmt.Errorf("model %s is a %T, want a tensor", name, md.Values[i])
+			return nil, fmt.Errorf("model %s is %s, want a tensor", label(k), torchckpt.Describe(md.Values[i]))
 		}
 		out[i] = namedTensor{strings.TrimPrefix(name, rep.Prefix), t}
 	}
@@ -194,7 +201,7 @@ func weights(root *torchckpt.Dict, state []namedTensor, which string) (map[strin
 	}
 	ed, ok := ev.(*torchckpt.Dict)
 	if !ok {
-		return nil, fmt.Errorf("'ema' is a %T, want the EMA state dict", ev)
+		return nil, fmt.Errorf("'ema' is %s, want the EMA state dict", torchckpt.Describe(ev))
 	}
 	sv, ok := ed.Get("shadow_params")
 	if !ok {
@@ -202,7 +209,7 @@ func weights(root *torchckpt.Dict, state []namedTensor, which string) (map[strin
 	}
 	sl, ok := sv.(*torchckpt.List)
 	if !ok {
-		return nil, fmt.Errorf("ema shadow_params is a %T, want a list of tensors", sv)
+		return nil, fmt.Errorf("ema shadow_params is %s, want a list of tensors", torchckpt.Describe(sv))
 	}
 	if len(sl.Items) != len(params) {
 		return nil, fmt.Errorf("ema has %d shadow tensors but the model has %d parameters", len(sl.Items), len(params))
@@ -210,14 +217,61 @@ func weights(root *torchckpt.Dict, state []namedTensor, which string) (map[strin
 	for i, nt := range params {
 		t, ok := sl.Items[i].(*torchckpt.Tensor)
 		if !ok {
-			return nil, fmt.Errorf("ema shadow_params[%d] is a %T", i, sl.Items[i])
+			return nil, fmt.Errorf("ema shadow_params[%d] is %s, want a tensor", i, torchckpt.Describe(sl.Items[i]))
 		}
 		if !equalShape(t.Shape, nt.t.Shape) {
-			return nil, fmt.Errorf("ema shadow_params[%d] has shape %v but parameter %d (%s) has %v: the EMA does not follow the model's parameter order", i, t.Shape, i, nt.name, nt.t.Shape)
+			return nil, fmt.Errorf("ema shadow_params[%d] has shape %s but parameter %d (%s) has %v: the EMA does not follow the model's parameter order", i, shape(t.Shape), i, nt.name, nt.t.Shape)
 		}
 		out[nt.name] = t
 	}
 	return out, nil
+}
+
+// backed checks that the weights to convert are all in the file before
+// the model is allocated: the shapes alone could describe any size, and a
+// broadcast view (stride 0) or many views of one storage could describe
+// more weights than the file holds. The reference stores each weight in a
+// storage of its own, so its storages hold at least as many elements as
+// its parameters.
+func backed(mc model.Config, tensors map[string]*torchckpt.Tensor, which string) error {
+	var want, held int64
+	seen := map[*torchckpt.Storage]bool{}
+	for _, spec := range mc.Specs() {
+		t := tensors[spec.Name]
+		n := int64(t.Numel()) // the unpickler bounds each view's count by 2^56
+		if want > math.MaxInt64-n {
+			return fmt.Errorf("the %s weights describe more than 2^63 parameters", which)
+		}
+		want += n
+		if st := t.Storage; st != nil && !seen[st] {
+			seen[st] = true
+			held += min(st.Numel, math.MaxInt64-held) // saturates: held only needs to reach want
+		}
+	}
+	if want > held {
+		return fmt.Errorf("the %s weights describe %d parameters but their storages hold %d elements: not a checkpoint that stores its weights", which, want, held)
+	}
+	return nil
+}
+
+// maxIgnored bounds the top-level entries a report lists.
+const maxIgnored = 16
+
+// label formats a key from the file for a message: a short string as it
+// is, anything else as torchckpt.Describe bounds it.
+func label(k any) string {
+	if s, ok := k.(string); ok && len(s) <= 80 && !strings.ContainsAny(s, "\n\r\"") {
+		return s
+	}
+	return torchckpt.Describe(k)
+}
+
+// shape formats a shape from the file for a message (its rank may be 64).
+func shape(s []int) string {
+	if len(s) > 8 {
+		return fmt.Sprintf("of rank %d", len(s))
+	}
+	return fmt.Sprint(s)
 }
 
 func equalShape(a, b []int) bool {

@@ -13,6 +13,15 @@ import (
 	"github.com/rdlm-go/rdlm/core/torchckpt"
 )
 
+// referenceNetworks are the names the reference's network has had in a
+// run config's model._target_: model/ddit.py's DDit, renamed model/dit.py's
+// DiT; the two are the same network with the same state dict.
+var referenceNetworks = map[string]bool{"model.dit.DiT": true, "model.ddit.DDit": true}
+
+// maxLength bounds model.length, the positions per sequence: far above the
+// reference's 256, far below where lengths times digits overflow.
+const maxLength = 1 << 24
+
 // architecture reads the network's sizes from the tensors' shapes and checks
 // them against the config's model section; the positions per sequence and
 // the dimension splitting come from the config.
@@ -24,7 +33,13 @@ func architecture(state []namedTensor, cfg torchckpt.Config) (model.Config, *ckp
 		if rest, ok := strings.CutPrefix(nt.name, "blocks."); ok {
 			i, err := strconv.Atoi(rest[:max(strings.IndexByte(rest, '.'), 0)])
 			if err != nil {
-				return model.Config{}, nil, fmt.Errorf("model key %q: block index is not a number", nt.name)
+				return model.Config{}, nil, fmt.Errorf("model key %s: block index is not a number", label(nt.name))
+			}
+			// Each block has entries of its own, so an index beyond the
+			// number of entries is a hole; refusing it here keeps a crafted
+			// index from sizing the model.
+			if i < 0 || i >= len(state) {
+				return model.Config{}, nil, fmt.Errorf("model key %s: block %d of a state dict of %d entries", label(nt.name), i, len(state))
 			}
 			blocks = max(blocks, i+1)
 		}
@@ -32,7 +47,7 @@ func architecture(state []namedTensor, cfg torchckpt.Config) (model.Config, *ckp
 	dim := func(name string, axis, rank int) (int, error) {
 		s, ok := shapes[name]
 		if !ok || len(s) != rank {
-			return 0, fmt.Errorf("model state has no %s of rank %d (got shape %v): not the reference DiT", name, rank, s)
+			return 0, fmt.Errorf("model state has no %s of rank %d (got shape %s): not the reference DiT", name, rank, shape(s))
 		}
 		return s[axis], nil
 	}
@@ -54,12 +69,15 @@ func architecture(state []namedTensor, cfg torchckpt.Config) (model.Config, *ckp
 
 	if target, err := cfg.String("model._target_"); err != nil {
 		return mc, nil, err
-	} else if !strings.HasSuffix(target, "DiT") {
-		return mc, nil, fmt.Errorf("config model._target_ is %q; only the reference DiT (model.dit.DiT) converts", target)
+	} else if !referenceNetworks[target] {
+		return mc, nil, fmt.Errorf("config model._target_ is %s; only the reference DiT (model.dit.DiT, formerly model.ddit.DDit) converts", torchckpt.Describe(target))
 	}
 	heads, err := cfg.Int("model.n_heads")
 	if err != nil {
 		return mc, nil, err
+	}
+	if heads < 1 || heads > int64(mc.Hidden) {
+		return mc, nil, fmt.Errorf("config model.n_heads is %d, want 1 to the hidden size %d", heads, mc.Hidden)
 	}
 	mc.Heads = int(heads)
 	// The rotary buffer holds head_dim/2 frequencies: a second witness.
@@ -83,6 +101,9 @@ func architecture(state []namedTensor, cfg torchckpt.Config) (model.Config, *ckp
 	tokens, err := cfg.Int("model.length")
 	if err != nil {
 		return mc, nil, err
+	}
+	if tokens < 1 || tokens > maxLength {
+		return mc, nil, fmt.Errorf("config model.length is %d, want 1 to %d", tokens, maxLength)
 	}
 	k0, err := cfg.Int("original_tokens")
 	if err != nil {
@@ -117,12 +138,12 @@ func architecture(state []namedTensor, cfg torchckpt.Config) (model.Config, *ckp
 			return mc, nil, fmt.Errorf("model state lacks %s", s.Name)
 		}
 		if !equalShape(got, s.Shape) {
-			return mc, nil, fmt.Errorf("model %s has shape %v, want %v", s.Name, got, s.Shape)
+			return mc, nil, fmt.Errorf("model %s has shape %s, want %v", s.Name, shape(got), s.Shape)
 		}
 	}
 	for _, nt := range state {
 		if !want[nt.name] && nt.name != rotaryBuffer {
-			return mc, nil, fmt.Errorf("model state has %s, which the reference DiT does not", nt.name)
+			return mc, nil, fmt.Errorf("model state has %s, which the reference DiT does not", label(nt.name))
 		}
 	}
 	return mc, sp, nil
@@ -137,17 +158,17 @@ func process(cfg torchckpt.Config, opt Options, rep *Report) (ckpt.Process, erro
 		return p, err
 	}
 	if !strings.HasSuffix(target, "LogBridge_Mixture") {
-		return p, fmt.Errorf("config sde._target_ is %q; only the mixture path (sde.LogBridge_Mixture) converts", target)
+		return p, fmt.Errorf("config sde._target_ is %s; only the mixture path (sde.LogBridge_Mixture) converts", torchckpt.Describe(target))
 	}
 	if mix, err := cfg.String("sde.mix_type"); err != nil {
 		return p, err
 	} else if !strings.Contains(mix, "step") {
-		return p, fmt.Errorf("config sde.mix_type is %q; only the step mixture converts", mix)
+		return p, fmt.Errorf("config sde.mix_type is %s; only the step mixture converts", torchckpt.Describe(mix))
 	}
 	if mask, err := cfg.Get("sde.prior_dist.add_mask_token"); err != nil {
 		return p, err
 	} else if mask != true {
-		return p, fmt.Errorf("config sde.prior_dist.add_mask_token is %v; our process always has the mask coordinate", mask)
+		return p, fmt.Errorf("config sde.prior_dist.add_mask_token is %s; our process always has the mask coordinate", torchckpt.Describe(mask))
 	}
 	if p.StepThr, err = setting(cfg, "sde.step_thr", "--step-thr", opt.StepThr, rep); err != nil {
 		return p, err
@@ -160,7 +181,7 @@ func process(cfg torchckpt.Config, opt Options, rep *Report) (ckpt.Process, erro
 		return p, err
 	}
 	if !strings.HasSuffix(sched, "Geometric") {
-		return p, fmt.Errorf("config scheduler._target_ is %q; only the geometric schedule converts", sched)
+		return p, fmt.Errorf("config scheduler._target_ is %s; only the geometric schedule converts", torchckpt.Describe(sched))
 	}
 	p.Schedule = "geometric"
 	if p.Beta0, err = cfg.Float("scheduler.beta_0"); err != nil {
@@ -182,7 +203,7 @@ func process(cfg torchckpt.Config, opt Options, rep *Report) (ckpt.Process, erro
 	case "text8", "lm1b":
 		p.Vocab = data
 	default:
-		return p, fmt.Errorf("config data.train is %q; the reference's text8 and lm1b models convert", data)
+		return p, fmt.Errorf("config data.train is %s; the reference's text8 and lm1b models convert", torchckpt.Describe(data))
 	}
 	return p, p.Validate()
 }

@@ -10,15 +10,36 @@ import (
 // dicts become map[string]any, lists and tuples []any, nodes their values.
 // Interpolations such as "${tokens}" are kept as strings; Config.Get
 // resolves them.
-func Plain(v any) (any, error) { return plain(v, 0) }
+func Plain(v any) (any, error) {
+	visits := 0
+	out, err := plain(v, 0, &visits)
+	if err != nil {
+		// The message is the path to the problem, then the problem: keep
+		// both ends of a long one.
+		if msg := err.Error(); len(msg) > 300 {
+			return nil, fmt.Errorf("%s ... %s", clip(msg, 100), msg[len(msg)-200:])
+		}
+		return nil, err
+	}
+	return out, nil
+}
 
-// maxConfigDepth bounds the nesting Plain follows (a guard against crafted
-// self-referencing objects; real configs are a few levels deep).
-const maxConfigDepth = 64
+// maxConfigDepth and maxConfigNodes bound the nesting Plain follows and
+// the values it visits: a crafted pickle can make objects that contain
+// themselves, or a chain of dicts each holding the next one twice, which
+// a plain walk would follow forever or 2^depth times. Real configs are a
+// few levels deep and hold hundreds of values.
+const (
+	maxConfigDepth = 64
+	maxConfigNodes = 1 << 17
+)
 
-func plain(v any, depth int) (any, error) {
+func plain(v any, depth int, visits *int) (any, error) {
 	if depth > maxConfigDepth {
 		return nil, fmt.Errorf("config nested deeper than %d levels", maxConfigDepth)
+	}
+	if *visits++; *visits > maxConfigNodes {
+		return nil, fmt.Errorf("config of more than %d values", maxConfigNodes)
 	}
 	switch x := v.(type) {
 	case nil, bool, int64, float64, string:
@@ -28,19 +49,19 @@ func plain(v any, depth int) (any, error) {
 		for i, k := range x.Keys {
 			ks, ok := k.(string)
 			if !ok {
-				ks = fmt.Sprint(k)
+				ks = Describe(k)
 			}
-			pv, err := plain(x.Values[i], depth+1)
+			pv, err := plain(x.Values[i], depth+1, visits)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %v", ks, err)
+				return nil, fmt.Errorf("%s: %v", clip(ks, 60), err)
 			}
 			m[ks] = pv
 		}
 		return m, nil
 	case *List:
-		return plainList(x.Items, depth)
+		return plainList(x.Items, depth, visits)
 	case Tuple:
-		return plainList(x, depth)
+		return plainList(x, depth, visits)
 	case *Object:
 		switch x.Class.String() {
 		case "omegaconf.dictconfig.DictConfig", "omegaconf.listconfig.ListConfig":
@@ -48,8 +69,8 @@ func plain(v any, depth int) (any, error) {
 			if !ok {
 				return nil, fmt.Errorf("%s without _content", x.Class.Name)
 			}
-			return plain(content, depth+1)
-		case "omegaconf.base.Metadata", "omegaconf.base.ContainerMetadata":
+			return plain(content, depth+1, visits)
+		case "omegaconf.base.Metadata", "omegaconf.base.ContainerMetadata", "numpy.dtype":
 			return nil, fmt.Errorf("unexpected %s in config content", x.Class.Name)
 		}
 		// A value node (AnyNode, StringNode, ...): its value is _val.
@@ -57,15 +78,15 @@ func plain(v any, depth int) (any, error) {
 		if !ok {
 			return nil, fmt.Errorf("%s without _val", x.Class.Name)
 		}
-		return plain(val, depth+1)
+		return plain(val, depth+1, visits)
 	}
-	return nil, fmt.Errorf("a %T has no place in a config", v)
+	return nil, fmt.Errorf("a %s has no place in a config", typeName(v))
 }
 
-func plainList(items []any, depth int) ([]any, error) {
+func plainList(items []any, depth int, visits *int) ([]any, error) {
 	out := make([]any, len(items))
 	for i, it := range items {
-		pv, err := plain(it, depth+1)
+		pv, err := plain(it, depth+1, visits)
 		if err != nil {
 			return nil, fmt.Errorf("[%d]: %v", i, err)
 		}
@@ -106,16 +127,16 @@ func (c Config) get(path string, hops int) (any, error) {
 		return nil, fmt.Errorf("config %s: %w (the value is '???')", path, ErrMissing)
 	case strings.HasPrefix(s, "${") && strings.HasSuffix(s, "}") && strings.Count(s, "${") == 1:
 		ref := s[2 : len(s)-1]
-		if ref == "" || strings.ContainsAny(ref, ":${} ") || strings.HasPrefix(ref, ".") {
-			return nil, fmt.Errorf("config %s: interpolation %q needs a resolver or a relative key, which this reader does not evaluate", path, s)
+		if ref == "" || len(ref) > 256 || strings.ContainsAny(ref, ":${} ") || strings.HasPrefix(ref, ".") {
+			return nil, fmt.Errorf("config %s: interpolation %s needs a resolver or a relative key, which this reader does not evaluate", path, Describe(s))
 		}
 		v, err := c.get(ref, hops+1)
 		if err != nil {
-			return nil, fmt.Errorf("config %s = %s: %w", path, s, err)
+			return nil, fmt.Errorf("config %s = %s: %w", path, Describe(s), err)
 		}
 		return v, nil
 	case strings.Contains(s, "${"):
-		return nil, fmt.Errorf("config %s: string interpolation %q is not evaluated by this reader", path, s)
+		return nil, fmt.Errorf("config %s: string interpolation %s is not evaluated by this reader", path, Describe(s))
 	}
 	return s, nil
 }
@@ -132,7 +153,7 @@ func (c Config) Float(path string) (float64, error) {
 	case int64:
 		return float64(x), nil
 	}
-	return 0, fmt.Errorf("config %s is %v (%T), want a number", path, v, v)
+	return 0, fmt.Errorf("config %s is %s (%s), want a number", path, Describe(v), typeName(v))
 }
 
 // Int returns an integer at path.
@@ -144,7 +165,7 @@ func (c Config) Int(path string) (int64, error) {
 	if x, ok := v.(int64); ok {
 		return x, nil
 	}
-	return 0, fmt.Errorf("config %s is %v (%T), want an integer", path, v, v)
+	return 0, fmt.Errorf("config %s is %s (%s), want an integer", path, Describe(v), typeName(v))
 }
 
 // String returns a string at path.
@@ -156,5 +177,5 @@ func (c Config) String(path string) (string, error) {
 	if x, ok := v.(string); ok {
 		return x, nil
 	}
-	return "", fmt.Errorf("config %s is %v (%T), want a string", path, v, v)
+	return "", fmt.Errorf("config %s is %s (%s), want a string", path, Describe(v), typeName(v))
 }

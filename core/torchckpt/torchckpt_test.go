@@ -132,7 +132,7 @@ func TestPickleErrorsNameTheProblem(t *testing.T) {
 		{"bad utf8", "\x80\x02X\x01\x00\x00\x00\xff.", "not valid UTF-8"},
 	}
 	for _, c := range cases {
-		_, err := unpickle([]byte(c.pickle), nil)
+		_, err := unpickle([]byte(c.pickle), nil, budgetFor(int64(len(c.pickle))))
 		require.ErrorContains(t, err, c.want, c.name)
 	}
 }
@@ -142,7 +142,7 @@ func TestPickleBuildsDictsListsAndNumbers(t *testing.T) {
 	// with the memo and a LONG1.
 	p := "\x80\x02}q\x00(X\x01\x00\x00\x00a]q\x01(K\x01J\xfe\xff\xff\xffG@\x0c\x00\x00\x00\x00\x00\x00\x88Ne" +
 		"X\x01\x00\x00\x00bM,\x01\x8a\x03p\x11\x01X\x01\x00\x00\x00x\x87h\x01\x86u."
-	v, err := unpickle([]byte(p), nil)
+	v, err := unpickle([]byte(p), nil, budgetFor(int64(len(p))))
 	require.NoError(t, err)
 	d := v.(*Dict)
 	a, _ := d.Get("a")
