@@ -15,19 +15,21 @@ const (
 // packing itself.
 type workspace struct {
 	a    []float32 // packed A block, blockM x blockK
-	b    []float32 // packed B block, up to blockK x blockN
+	b    []float32 // packed B block, blockK x blockN
 	tile []float32 // an edge tile computed in full before the valid part is merged
 }
 
-// grow makes sure the B buffer holds n floats; it allocates only when a
-// larger product than any before arrives.
-func (ws *workspace) grow(n int) {
-	if ws.a == nil {
-		ws.a = make([]float32, blockM*blockK)
-		ws.tile = make([]float32, maxTile)
-	}
-	if len(ws.b) < n {
-		ws.b = make([]float32, n)
+// newWorkspace allocates a workspace at its full size (4.3 MB), big enough
+// for any product, so that no product ever makes one grow. Buffers that grew
+// on demand made a product's allocations depend on the scheduler: the free
+// workspaces are handed out last in, first out, and when two products had
+// run at once the order they finished in decided whether the next one got a
+// workspace large enough.
+func newWorkspace() *workspace {
+	return &workspace{
+		a:    make([]float32, blockM*blockK),
+		b:    make([]float32, blockK*blockN),
+		tile: make([]float32, maxTile),
 	}
 }
 
@@ -49,8 +51,6 @@ func (ws *workspace) gemm(ks *kernelSet, c []float32, ldc int, a, b matrix, m, n
 		return
 	}
 	mr, nr := ks.mr, ks.nr
-	ncMax := min(blockN, roundUp(n, nr))
-	ws.grow(min(blockK, k) * ncMax)
 	for jc := 0; jc < n; jc += blockN {
 		nb := min(blockN, n-jc)
 		for pc := 0; pc < k; pc += blockK {

@@ -87,7 +87,7 @@ var spinWait = 200 * time.Microsecond
 
 // worker runs parts forever with a workspace of its own.
 func worker() {
-	ws := new(workspace)
+	ws := newWorkspace()
 	for {
 		bt := receiveBatch()
 		bt.runParts(ws)
@@ -142,7 +142,7 @@ func getWorkspace() *workspace {
 		freeWS = freeWS[:k-1]
 		return ws
 	}
-	return new(workspace)
+	return newWorkspace()
 }
 
 func putWorkspace(ws *workspace) {

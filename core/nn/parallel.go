@@ -57,16 +57,21 @@ func getPool() *pool {
 func Workers() int { return getPool().workers }
 
 // For runs body over [0, n) split into contiguous shares, one per worker,
-// and returns when all are done. The calling goroutine runs share 0. When the
-// pool is already busy (a For inside a body, or two callers at once) the
-// loop runs serially on worker 0's share of scratch, so a body must not call
-// For with a body whose worker scratch it is itself using.
+// and returns when all are done. The calling goroutine runs share 0. It uses
+// at most cpu.Threads() workers: with one thread (GOMAXPROCS 1, as under
+// testing.AllocsPerRun, or cpu.SetThreads(1)) the loop runs on its caller,
+// since a share handed to another goroutine would then only interleave with
+// the caller's, in an order the scheduler picks, at the cost of channel
+// operations. When the pool is already busy (a For inside a body, or two
+// callers at once) the loop runs serially on worker 0's share of scratch, so
+// a body must not call For with a body whose worker scratch it is itself
+// using.
 func For(n int, body Body) {
 	if n <= 0 {
 		return
 	}
 	p := getPool()
-	w := min(p.workers, n)
+	w := min(p.workers, cpu.Threads(), n)
 	if w == 1 || !p.mu.TryLock() {
 		body.Run(0, 0, n)
 		return
