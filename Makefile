@@ -1,10 +1,11 @@
-# RDLM in Go. `make test` is what CI runs (.ci/run); it installs what the
-# tests need when missing.
+# RDLM in Go. `make test` is what CI runs (.ci/run); it first installs what
+# the tests need when missing (test-deps), then checks the formatting, vets
+# and runs every test.
 
 GO      ?= go
 PKGS    := ./...
 
-.PHONY: viewer-deps view train-mnist all build test vet gotest wasm-build wasm-gputest webgpu-env site-test site serve run train-default bench bench-peer clean
+.PHONY: test-deps viewer-deps view train-mnist all build test vet gotest wasm-build wasm-gputest webgpu-env site-test site serve run train-default bench bench-peer clean
 
 all: build
 
@@ -41,7 +42,22 @@ train-default: build
 	./bin/rdlm eval --model runs/rdlm-small/ckpt --split test --seeds 3 --json
 	./bin/rdlm eval --model runs/mdlm-small/ckpt --split test --seeds 3 --json
 
-test: vet webgpu-env viewer-deps gotest wasm-build wasm-gputest site-test
+test: test-deps vet gotest wasm-build wasm-gputest site-test
+
+# Everything the tests need, each piece installed only when missing, at
+# pinned versions (see each script): the X11/GL headers and Xvfb of the
+# native viewer, which go vet and go test compile through cgo; Debian's
+# chromium (with chromium-common, which holds SwiftShader's Vulkan driver)
+# and npm playwright-core for the browser tests; the Vulkan loader and Dawn,
+# for Go and for Node, for the WebGPU tests. One after the other, since they
+# share apt; every test step below depends on it, so it runs first under
+# make -j too. `make run` needs none of it.
+test-deps:
+	cmd/rdlm-view/install-deps.sh
+	site/tests/install-deps.sh
+	bash core/gpu/testenv/install.sh
+
+vet gotest wasm-build wasm-gputest site-test: test-deps
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Browser tests of the site (what `make test` runs). Installs what it needs
-# when missing — Debian's chromium (major version pinned) and the pinned npm
-# playwright-core — then builds rdlm, a test model and the site, and runs
-# the Playwright suite. Anything missing is an error, never a skip.
+# when missing (site/tests/install-deps.sh: Debian's chromium, major version
+# pinned, and the pinned npm playwright-core), then builds rdlm, a test model
+# and the site, and runs the Playwright suite. Anything missing is an error,
+# never a skip.
 #
 #   site/tests/run.sh            # tests; artefacts in site/tests/artifacts/
 #   RDLM_TEST_MODEL=DIR RDLM_SCREENSHOTS=site/screenshots site/tests/run.sh
@@ -14,28 +15,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 go=${GO:-go}
-chromium_major=${CHROMIUM_MAJOR:-156}
 artifacts=$here/artifacts
 
-# Debian's chromium; the major version is pinned since security updates
-# replace the exact build (bookworm-security ships 156.x).
-have=$(/usr/bin/chromium --version 2>/dev/null | sed -n 's/^Chromium \([0-9]*\)\..*/\1/p' || true)
-if [[ $have != "$chromium_major" ]]; then
-  echo "site/tests: installing Debian chromium $chromium_major.* (found: ${have:-none})"
-  sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-    "chromium=$chromium_major.*" "chromium-common=$chromium_major.*" fonts-dejavu-core >/dev/null
-fi
-[[ -f /usr/lib/chromium/vk_swiftshader_icd.json ]] || { echo "site/tests: chromium has no SwiftShader Vulkan driver" >&2; exit 1; }
-
-# playwright-core at the version package-lock.json pins.
-want=$(node -p "require('$here/package-lock.json').packages['node_modules/playwright-core'].version")
-got=$(node -p "try { require('$here/node_modules/playwright-core/package.json').version } catch { '' }")
-if [[ $got != "$want" ]]; then
-  echo "site/tests: installing playwright-core $want"
-  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+"$here/install-deps.sh"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
