@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"flag"
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 
 	"github.com/rdlm-go/rdlm/core/ckpt"
 	"github.com/rdlm-go/rdlm/trainer/data"
@@ -15,7 +18,7 @@ func init() {
 	register(&command{
 		name:    "eval",
 		summary: "estimate a model's bits per character (NELBO) on held-out text",
-		usage:   "--model DIR [--data NAME|PATH] [--split valid|test] [--seeds N] [--seed S] [--max-sequences N] [--batch B] [--bridge-steps N] [--json]",
+		usage:   "--model DIR [--data NAME|PATH] [--split valid|test] [--seeds N] [--seed S] [--max-sequences N] [--batch B] [--estimator precise|reference] [--times N] [--bridge-steps N] [--rows FILE] [--json]",
 		run:     runEval,
 	})
 }
@@ -25,8 +28,11 @@ const defaultEvalData = "shakespeare"
 
 type evalFlags struct {
 	model, data, split string
+	estimator          string
 	seeds, maxSeqs     int
 	batch, steps       int
+	times              int
+	rows               string
 	seed               uint64
 	asJSON             bool
 }
@@ -40,7 +46,10 @@ func runEval(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	fs.Uint64Var(&f.seed, "seed", 0, "seed: the same seed gives the same figures, whatever --batch")
 	fs.IntVar(&f.maxSeqs, "max-sequences", 0, "evaluate at most N sequences, spread evenly over the split (0: all)")
 	fs.IntVar(&f.batch, "batch", eval.DefaultBatch, "sequences per network call; does not change the figures")
-	fs.IntVar(&f.steps, "bridge-steps", eval.DefaultBridgeSteps, "steps of the simulated bridge that draws x_t (RDLM; the reference uses 500)")
+	fs.StringVar(&f.estimator, "estimator", "precise", "precise (16 stratified times per sequence, weighted towards t -> 1, x_t by a bridge simulation graded to stay exact there) or reference (one uniform time per sequence, a 500-step bridge: the reference implementation's, to reproduce published figures)")
+	fs.IntVar(&f.times, "times", 0, "times per sequence (default: 16 for precise, 1 for reference)")
+	fs.StringVar(&f.rows, "rows", "", "also write every (sequence, time) estimate to this file as JSON lines: seed, sequence, t, nelbo (weighted, nats)")
+	fs.IntVar(&f.steps, "bridge-steps", eval.DefaultBridgeSteps, "steps of the reference estimator's simulated bridge (RDLM; the reference uses 500)")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON line")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -60,13 +69,77 @@ func runEval(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res, err := eval.Evaluate(c.Params, c.Config.Process, seqs, eval.Options{
-		Seed: f.seed, Seeds: f.seeds, Batch: f.batch, MaxSequences: f.maxSeqs, BridgeSteps: f.steps,
-	})
+	e, err := eval.New(c.Params, c.Config.Process, seqs.SeqLen(), f.options())
 	if err != nil {
 		return err
 	}
+	var rows *rowWriter
+	if f.rows != "" {
+		if rows, err = newRowWriter(f.rows); err != nil {
+			return err
+		}
+		defer rows.abort()
+		e.OnRow = rows.add
+	}
+	res, err := e.Run(seqs)
+	if err != nil {
+		return err
+	}
+	if rows != nil {
+		if err := rows.commit(); err != nil {
+			return err
+		}
+	}
 	return printEval(stdout, &f, c, res)
+}
+
+// rowWriter writes one JSON line per evaluated (sequence, time) to a
+// temporary file that replaces the target only once the run succeeded.
+type rowWriter struct {
+	path string
+	tmp  *os.File
+	w    *bufio.Writer
+	err  error
+}
+
+func newRowWriter(path string) (*rowWriter, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return nil, fmt.Errorf("--rows: %v", err)
+	}
+	return &rowWriter{path: path, tmp: tmp, w: bufio.NewWriter(tmp)}, nil
+}
+
+func (r *rowWriter) add(rep, seq int, t, nelbo float64) {
+	if r.err == nil {
+		_, r.err = fmt.Fprintf(r.w, "{\"seed\":%d,\"sequence\":%d,\"t\":%.9g,\"nelbo\":%.9g}\n", rep, seq, t, nelbo)
+	}
+}
+
+func (r *rowWriter) commit() error {
+	if r.err == nil {
+		r.err = r.w.Flush()
+	}
+	if err := r.tmp.Close(); r.err == nil {
+		r.err = err
+	}
+	if r.err == nil {
+		r.err = os.Rename(r.tmp.Name(), r.path)
+	}
+	if r.err != nil {
+		os.Remove(r.tmp.Name())
+		return fmt.Errorf("--rows %s: %v", r.path, r.err)
+	}
+	r.tmp = nil
+	return nil
+}
+
+// abort removes the temporary file of a run that did not commit.
+func (r *rowWriter) abort() {
+	if r.tmp != nil {
+		r.tmp.Close()
+		os.Remove(r.tmp.Name())
+	}
 }
 
 // check rejects flag values before anything is read.
@@ -80,10 +153,38 @@ func (f *evalFlags) check() error {
 		return usagef("--max-sequences must be >= 0 (0: all), got %d", f.maxSeqs)
 	case f.batch < 1:
 		return usagef("--batch must be >= 1, got %d", f.batch)
-	case f.steps < 1:
-		return usagef("--bridge-steps must be >= 1, got %d", f.steps)
+	case f.steps < 1 || f.steps > maxBridgeSteps:
+		return usagef("--bridge-steps must lie in [1, %d], got %d", maxBridgeSteps, f.steps)
+	case f.seeds > maxEvalSeeds:
+		return usagef("--seeds must be at most %d, got %d", maxEvalSeeds, f.seeds)
+	case f.batch > maxEvalBatch:
+		return usagef("--batch must be at most %d, got %d", maxEvalBatch, f.batch)
+	case f.estimator != "precise" && f.estimator != "reference":
+		return usagef("--estimator must be precise or reference, got %q", f.estimator)
+	case f.times < 0 || f.times > eval.MaxTimesPerSequence:
+		return usagef("--times must lie in [1, %d] (0: the estimator's default), got %d", eval.MaxTimesPerSequence, f.times)
 	}
 	return nil
+}
+
+// Bounds on the work one evaluation may ask for: far above any useful
+// setting, low enough that nothing is allocated or run for absurd requests.
+const (
+	maxEvalSeeds   = 1000
+	maxEvalBatch   = 1024
+	maxBridgeSteps = 100000
+)
+
+// options turns the flags into the evaluator's options.
+func (f *evalFlags) options() eval.Options {
+	o := eval.Options{Seed: f.seed, Seeds: f.seeds, Batch: f.batch, MaxSequences: f.maxSeqs, BridgeSteps: f.steps}
+	if f.estimator == "precise" {
+		o = eval.Precise(o)
+	}
+	if f.times > 0 {
+		o.TimesPerSequence = f.times
+	}
+	return o
 }
 
 // trainedOn is the corpus a checkpoint records it was trained on, else the default.
@@ -125,7 +226,8 @@ func printEval(w io.Writer, f *evalFlags, c *ckpt.Checkpoint, res eval.Result) e
 	if f.asJSON {
 		out := map[string]any{
 			"bpc": res.BPC, "stderr": finiteOrNil(res.StdErr), "sequences": res.Sequences, "seeds": res.Seeds,
-			"stderr_seeds": finiteOrNil(res.StdErrSeeds), "seed_bpc": res.SeedBPC, "nelbo": res.NELBO,
+			"stderr_seeds": finiteOrNil(res.StdErrSeeds), "stderr_mc": finiteOrNil(res.StdErrMC), "times": res.Times,
+			"median_bpc": res.MedianBPC, "seed_bpc": res.SeedBPC, "nelbo": res.NELBO,
 			"family": res.Family, "estimator": res.Estimator, "length": res.Length,
 			"data": f.data, "split": f.split, "seed": f.seed, "model": f.model, "step": c.Config.Step,
 		}
@@ -134,10 +236,10 @@ func printEval(w io.Writer, f *evalFlags, c *ckpt.Checkpoint, res eval.Result) e
 		}
 		return writeJSON(w, out)
 	}
-	_, err := fmt.Fprintf(w, "%s %s: %.4f bits per character, standard error %s over %d sequences of %d (%d seed(s)%s)\n"+
+	_, err := fmt.Fprintf(w, "%s %s: %.4f bits per character, standard error %s over %d sequences of %d (%d seed(s)%s%s); median sequence %.4f\n"+
 		"  %s NELBO, %s; model %s at step %d\n",
-		f.data, f.split, res.BPC, fmtErr(res.StdErr), res.Sequences, res.Length, res.Seeds, seedSpread(res),
-		res.Family, estimatorNote(res), f.model, c.Config.Step)
+		f.data, f.split, res.BPC, fmtErr(res.StdErr), res.Sequences, res.Length, res.Seeds, seedSpread(res), mcSpread(res),
+		res.MedianBPC, res.Family, estimatorNote(res), f.model, c.Config.Step)
 	return err
 }
 
@@ -164,9 +266,16 @@ func seedSpread(res eval.Result) string {
 	return fmt.Sprintf(", standard error across seeds %s", fmtErr(res.StdErrSeeds))
 }
 
+func mcSpread(res eval.Result) string {
+	if math.IsNaN(res.StdErrMC) {
+		return ""
+	}
+	return fmt.Sprintf(", Monte Carlo error %s", fmtErr(res.StdErrMC))
+}
+
 func estimatorNote(res eval.Result) string {
 	if res.Family == eval.FamilyMDLM {
-		return fmt.Sprintf("estimator %s (one masking level s = 1-t per sequence, weight 1/s)", res.Estimator)
+		return fmt.Sprintf("estimator %s (masking level s = 1-t, weight 1/s)", res.Estimator)
 	}
 	return fmt.Sprintf("estimator %s (x_t by simulating the bridge, from u when t < step_thr %g, else from the mask vertex)", res.Estimator, res.StepThr)
 }

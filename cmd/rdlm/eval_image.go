@@ -22,7 +22,8 @@ func printImageEval(w io.Writer, f *evalFlags, c *ckpt.Checkpoint, res eval.Resu
 		}
 		return writeJSON(w, map[string]any{
 			"bpd": bpd(res.BPC), "stderr": finiteOrNil(bpd(res.StdErr)), "images": res.Sequences, "seeds": res.Seeds,
-			"stderr_seeds": finiteOrNil(bpd(res.StdErrSeeds)), "seed_bpd": seed, "nelbo": res.NELBO,
+			"stderr_seeds": finiteOrNil(bpd(res.StdErrSeeds)), "stderr_mc": finiteOrNil(bpd(res.StdErrMC)), "times": res.Times,
+			"median_bpd": bpd(res.MedianBPC), "seed_bpd": seed, "nelbo": res.NELBO,
 			"family": res.Family, "estimator": res.Estimator, "height": im.Height, "width": im.Width, "channels": im.Channels,
 			"data": f.data, "split": f.split, "seed": f.seed, "model": f.model, "step": c.Config.Step,
 		})

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/rdlm-go/rdlm/core/ckpt"
@@ -32,7 +33,7 @@ func evalJSON(t *testing.T, args ...string) map[string]any {
 
 func TestEvalPrintsOneJSONLine(t *testing.T) {
 	dir := tinyCheckpoint(t)
-	quick := []string{"--model", dir, "--max-sequences", "4", "--bridge-steps", "20"}
+	quick := []string{"--model", dir, "--max-sequences", "4", "--estimator", "reference", "--bridge-steps", "20"}
 	got := evalJSON(t, append(quick, "--seeds", "2")...)
 	for _, key := range []string{"bpc", "stderr", "sequences", "seeds", "stderr_seeds", "seed_bpc", "estimator", "family", "split", "data"} {
 		require.Contains(t, got, key)
@@ -54,10 +55,36 @@ func TestEvalPrintsOneJSONLine(t *testing.T) {
 	valid := evalJSON(t, append(quick, "--seeds", "2", "--split", "valid")...)
 	require.NotEqual(t, bpc, valid["bpc"])
 
-	// One seed: the spread across seeds is undefined, and printed as null.
+	// One seed: the spread across seeds is undefined, and printed as null;
+	// so is the Monte Carlo error of one time per sequence.
 	one := evalJSON(t, quick...)
 	require.Contains(t, one, "stderr_seeds")
 	require.Nil(t, one["stderr_seeds"])
+	require.Nil(t, one["stderr_mc"])
+
+	// The precise estimator (the default) has both its error bars from one
+	// seed, and writes every (sequence, time) when asked.
+	rows := filepath.Join(t.TempDir(), "rows.jsonl")
+	precise := evalJSON(t, "--model", dir, "--max-sequences", "4", "--times", "4", "--rows", rows)
+	require.Equal(t, "graded-bridge, 4 stratified t per sequence, late-weighted", precise["estimator"])
+	require.Equal(t, 4.0, precise["times"])
+	require.Greater(t, precise["stderr_mc"].(float64), 0.0)
+	require.Greater(t, precise["stderr"].(float64), 0.0)
+	b, err := os.ReadFile(rows)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	require.Len(t, lines, 16)
+	var sum float64
+	for _, ln := range lines {
+		var r struct {
+			Seed, Sequence int
+			T, NELBO       float64
+		}
+		require.NoError(t, json.Unmarshal([]byte(ln), &r))
+		require.True(t, r.T >= 0 && r.T < 1)
+		sum += r.NELBO
+	}
+	require.InEpsilon(t, precise["nelbo"].(float64), sum/16, 1e-6, "the rows are what the mean is made of")
 
 	code, out, errs := runCLI(append([]string{"eval"}, quick...)...)
 	require.Equal(t, 0, code, errs)
@@ -91,7 +118,7 @@ func TestEvalRefusesBadRequests(t *testing.T) {
 		{[]string{"--model", dir, "--seeds", "0"}, 2, "--seeds must be >= 1"},
 		{[]string{"--model", dir, "--max-sequences", "-1"}, 2, "--max-sequences must be >= 0"},
 		{[]string{"--model", dir, "--batch", "0"}, 2, "--batch must be >= 1"},
-		{[]string{"--model", dir, "--bridge-steps", "0"}, 2, "--bridge-steps must be >= 1"},
+		{[]string{"--model", dir, "--bridge-steps", "0"}, 2, "--bridge-steps must lie in [1, 100000]"},
 		{[]string{"--model", dir, "--data", filepath.Join(tmp, "absent.txt")}, 1, "no such file"},
 		{[]string{"--model", dir, "--data", corruptText8}, 1, corruptText8},
 		{[]string{"--model", dir, "--data", noLetters}, 1, "no letters or digits"},
@@ -116,7 +143,7 @@ func TestEvalFollowsTheModelsFamilyAndCorpus(t *testing.T) {
 	require.Equal(t, 0, code, errs)
 	got := evalJSON(t, "--model", mdlm, "--max-sequences", "200")
 	require.Equal(t, "mdlm", got["family"])
-	require.Equal(t, "mdlm-loglinear", got["estimator"])
+	require.Equal(t, "mdlm-loglinear, 16 stratified t per sequence, late-weighted", got["estimator"])
 	require.NotContains(t, got, "step_thr", "the sphere's step_thr means nothing for MDLM")
 	// Zero-initialised: uniform predictions, whose NELBO is log2(27) bits per token.
 	bpc, se := got["bpc"].(float64), got["stderr"].(float64)

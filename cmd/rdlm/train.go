@@ -15,13 +15,14 @@ func init() {
 	register(&command{
 		name:    "train",
 		summary: "train a model (RDLM or the masked-diffusion baseline); Ctrl-C saves and stops, --resume continues",
-		usage:   "--config NAME|PATH --out DIR [--data NAME|PATH] [--steps N] [--batch B] [--lr X] [--objective ce|elbo|mdlm] [--resume] [--ckpt-every N] [--eval-every N] [--seed S] [--json]",
+		usage:   "--config NAME|PATH --out DIR [--data NAME|PATH] [--steps N] [--batch B] [--lr X] [--objective ce|elbo|ce+elbo|mdlm] [--times importance|uniform|adaptive] [--resume] [--ckpt-every N] [--eval-every N] [--seed S] [--json]",
 		run:     runTrain,
 	})
 }
 
 type trainFlags struct {
 	config, data, out, objective    string
+	times                           string
 	steps, batch, ckptEvery, evalEv int
 	lr                              float64
 	seed                            uint64
@@ -37,7 +38,8 @@ func runTrain(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	fs.IntVar(&f.steps, "steps", 0, "total steps of the run (default: the config's)")
 	fs.IntVar(&f.batch, "batch", 0, "sequences per step (default: the config's)")
 	fs.Float64Var(&f.lr, "lr", 0, "peak learning rate (default: the config's)")
-	fs.StringVar(&f.objective, "objective", "", "ce (RDLM, published), elbo (RDLM drift matching) or mdlm (masked-diffusion baseline)")
+	fs.StringVar(&f.objective, "objective", "", "ce (RDLM, published), elbo (RDLM drift matching: the NELBO), ce+elbo (their sum) or mdlm (masked-diffusion baseline)")
+	fs.StringVar(&f.times, "times", "", "training times: importance (the config's window), uniform, or adaptive (a proposal learnt from the NELBO integrand; unbiased weights) (default: the config's)")
 	fs.BoolVar(&f.resume, "resume", false, "continue the run in --out exactly where its checkpoint stopped")
 	fs.IntVar(&f.ckptEvery, "ckpt-every", 0, "steps between checkpoints (default: the config's)")
 	fs.IntVar(&f.evalEv, "eval-every", -1, "steps between validation BPC estimates, 0 for only at the end (default: the config's)")
@@ -109,6 +111,9 @@ func (f *trainFlags) resolve() (train.Config, error) {
 	}
 	if f.set["objective"] {
 		cfg.SetObjective(f.objective)
+	}
+	if f.set["times"] {
+		cfg.Times = f.times
 	}
 	if f.set["ckpt-every"] {
 		cfg.CkptEvery = f.ckptEvery

@@ -1,6 +1,9 @@
 package process
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // TrainEps keeps training and evaluation times below 1: t = (1-TrainEps) U.
 const TrainEps = 1e-4
@@ -96,4 +99,61 @@ func (w StepWeight) Sample(u float64) (t, weight float64) {
 	z := w.Z()
 	t = min(w.Quantile(u*z), MaxImportanceTime)
 	return t, z / w.Density(t)
+}
+
+// LateTimes is a defensive importance proposal on [0, T], T = 1-TrainEps,
+// for estimating time integrals whose integrand grows like 1/(1-t) as t -> 1
+// (RDLM's NELBO integrand does; so does the variance of MDLM's):
+//
+//	q(t) = a/T + (1-a) / ((1-t) ln(1/(1-T))),
+//
+// a share a of the draws uniform, the rest uniform in log(1-t). The weight
+// 1/(T q(t)) keeps E[weight f(t)] equal to the uniform sampler's E[f(t)],
+// and stays below 1/a, so a flat integrand loses little.
+type LateTimes struct {
+	Uniform float64 // a, in (0, 1]
+}
+
+// NewLateTimes checks the uniform share.
+func NewLateTimes(uniform float64) (LateTimes, error) {
+	if !(uniform > 0 && uniform <= 1) {
+		return LateTimes{}, fmt.Errorf("process: the uniform share of the late-time proposal must lie in (0, 1], got %v", uniform)
+	}
+	return LateTimes{Uniform: uniform}, nil
+}
+
+var lnTop = -math.Log(TrainEps) // ln(1/(1-T))
+
+// Density is q(t) for t in [0, T].
+func (p LateTimes) Density(t float64) float64 {
+	return p.Uniform/(1-TrainEps) + (1-p.Uniform)/((1-t)*lnTop)
+}
+
+// CDF is int_0^t q.
+func (p LateTimes) CDF(t float64) float64 {
+	return p.Uniform*t/(1-TrainEps) + (1-p.Uniform)*(-math.Log1p(-t))/lnTop
+}
+
+// Quantile inverts the CDF by bisection (the CDF is smooth and increasing;
+// 64 halvings of [0, T] reach float64 resolution).
+func (p LateTimes) Quantile(u float64) float64 {
+	if p.Uniform == 1 {
+		return u * (1 - TrainEps)
+	}
+	lo, hi := 0.0, 1-TrainEps
+	for range 64 {
+		mid := 0.5 * (lo + hi)
+		if p.CDF(mid) < u {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return 0.5 * (lo + hi)
+}
+
+// Sample draws t = Quantile(u) with weight 1/(T q(t)).
+func (p LateTimes) Sample(u float64) (t, weight float64) {
+	t = p.Quantile(u)
+	return t, 1 / ((1 - TrainEps) * p.Density(t))
 }

@@ -75,3 +75,101 @@ func SimulateBridge[T sphere.Float](dst []T, start Start, token int, t float64, 
 	}
 	return nil
 }
+
+// BridgeGrid cuts a simulated bridge into steps that stay accurate up to
+// t -> 1: each step is at most MaxStep long and at most Frac (1-t) near the
+// end. There gamma_t ~ 1/(1-t), so a fixed step of t/500 (the reference's)
+// moves most of the way to the vertex in one Euler step from t = 0.998 on
+// and leaves x_t at t = 0.9999 about 20 times farther from the vertex than
+// the bridge's own spread.
+type BridgeGrid struct {
+	MaxStep float64 // longest step
+	Frac    float64 // longest step as a share of 1-t
+}
+
+// DefaultBridgeGrid: 1/500 as the reference far from the end, steps of
+// 5% of the time left near it (about 590 steps to t = 1-1e-4).
+var DefaultBridgeGrid = BridgeGrid{MaxStep: 1.0 / 500, Frac: 0.05}
+
+// Validate reports a grid that would not advance.
+func (g BridgeGrid) Validate() error {
+	if !(g.MaxStep > 0 && g.MaxStep <= 1) || !(g.Frac > 0 && g.Frac <= 1) {
+		return fmt.Errorf("process: bridge grid steps %v and %v of (1-t) must lie in (0, 1]", g.MaxStep, g.Frac)
+	}
+	return nil
+}
+
+// step is the grid's step from t.
+func (g BridgeGrid) step(t float64) float64 { return min(g.MaxStep, g.Frac*(1-t)) }
+
+// Steps is the number of steps the grid takes from 0 to t.
+func (g BridgeGrid) Steps(t float64) int {
+	n, s := 0, 0.0
+	for s < t {
+		s = min(s+g.step(s), t)
+		n++
+	}
+	return n
+}
+
+// SimulateBridgeTimes simulates one path of the bridge toward token from
+// start, on grid, and records it at each of times (increasing, in [0, 1)):
+// dst (len(times), V) gets X at times[j] in row j. Every row is a draw of
+// X_t (one path read at several times, so the rows are correlated, as the
+// points of one path are); the grid lands on every requested time. scratch
+// must have length V.
+//
+// Each step is a geodesic random walk step whose pull and noise are the
+// exact ones of the bridge's linearisation about the vertex, the OU bridge
+// dY = -gamma Y dt + sqrt(beta) dW with gamma = beta/I, I(t) = int_t^1 beta:
+// over [t, t+h] it moves the share a = 1 - I(t+h)/I(t) of the way along the
+// geodesic to e_k and adds noise of variance I(t+h) a per coordinate. Far
+// from the end these are gamma h and beta h, the Euler step of
+// SimulateBridge; near it they stay exact where Euler overshoots, so steps
+// of a few percent of 1-t reproduce the bridge's spread.
+func SimulateBridgeTimes[T sphere.Float](dst []T, start Start, token int, times []float64, grid BridgeGrid, sched schedule.Schedule, s *rng.Stream, scratch []T) error {
+	v := len(scratch)
+	if len(dst) != len(times)*v {
+		return fmt.Errorf("process: bridge output has %d values, want %d times x %d coordinates", len(dst), len(times), v)
+	}
+	if err := checkXtArgs(v, start, token, 0); err != nil {
+		return err
+	}
+	if err := grid.Validate(); err != nil {
+		return err
+	}
+	t := 0.0
+	for j, target := range times {
+		if !(target >= t && target < 1) {
+			return fmt.Errorf("process: bridge times must increase within [0, 1), got %v after %v", target, t)
+		}
+		// The walk goes on in row j from where row j-1 stopped.
+		x := dst[j*v : (j+1)*v]
+		if j == 0 {
+			if err := StartPoint(x, start); err != nil {
+				return err
+			}
+		} else {
+			copy(x, dst[(j-1)*v:j*v])
+		}
+		for t < target {
+			h := grid.step(t)
+			last := t+h >= target || target-(t+h) < 1e-12
+			if last {
+				h = target - t
+			}
+			i0, i1 := sched.IntBeta(t), sched.IntBeta(t+h)
+			pull := 1 - i1/i0
+			if err := BridgeDrift(scratch, x, token, pull/h); err != nil {
+				return err
+			}
+			GRWStep(x, scratch, i1*pull/h, h, s)
+			if last {
+				t = target
+			} else {
+				t += h
+			}
+		}
+	}
+	return nil
+}

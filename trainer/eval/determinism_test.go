@@ -1,6 +1,8 @@
 package eval
 
 import (
+	"fmt"
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -14,17 +16,24 @@ func TestSameSeedSameFiguresForAnyBatchAndWorkers(t *testing.T) {
 	params := tinyParams(t, false)
 	seqs := randomSeqs(n, l, 8)
 	for _, family := range []string{FamilyRDLM, FamilyMDLM} {
-		var first Result
+		var first, firstPrecise Result
 		for i, split := range []struct{ batch, workers int }{{1, 1}, {4, 3}, {10, 0}, {3, 7}} {
 			res, err := Evaluate(params, processFor(family), seqs,
 				Options{Seed: 42, Seeds: 2, BridgeSteps: 25, Batch: split.batch, Workers: split.workers})
 			require.NoError(t, err)
+			precise, err := Evaluate(params, processFor(family), seqs,
+				Precise(Options{Seed: 42, Batch: split.batch, Workers: split.workers}))
+			require.NoError(t, err)
 			if i == 0 {
-				first = res
+				first, firstPrecise = res, precise
 				continue
 			}
-			require.Equal(t, first, res, "%s batch %d workers %d", family, split.batch, split.workers)
+			// %v prints NaN error bars alike, where == would not match them.
+			require.Equal(t, fmt.Sprint(first), fmt.Sprint(res), "%s batch %d workers %d", family, split.batch, split.workers)
+			require.Equal(t, fmt.Sprint(firstPrecise), fmt.Sprint(precise), "precise, %s batch %d workers %d", family, split.batch, split.workers)
 		}
+		require.Equal(t, 16, firstPrecise.Times)
+		require.False(t, math.IsNaN(firstPrecise.StdErrMC))
 		require.Greater(t, first.BPC, 0.0)
 		require.Len(t, first.SeedBPC, 2)
 		require.NotEqual(t, first.SeedBPC[0], first.SeedBPC[1], "%s: the seeds must differ", family)
@@ -47,7 +56,7 @@ func TestSubsetScoresSequencesAsTheFullRunDoes(t *testing.T) {
 		e, err := New(params, testProcess(), l, Options{Seed: 5, BridgeSteps: 25, MaxSequences: max, Batch: 4})
 		require.NoError(t, err)
 		got := map[int]float64{}
-		e.onSequence = func(rep, seq int, tm, nelbo float64) { got[seq] = nelbo }
+		e.OnRow = func(rep, seq int, tm, nelbo float64) { got[seq] = nelbo }
 		res, err := e.Run(seqs)
 		require.NoError(t, err)
 		require.Equal(t, len(got), res.Sequences)
@@ -71,24 +80,27 @@ func sortedKeys(m map[int]float64) []int {
 	return keys
 }
 
-// Evaluating a batch allocates nothing, for either family.
+// Evaluating a group allocates nothing, for either family, with the
+// reference's estimator and the precise one.
 func TestBatchAllocatesNothing(t *testing.T) {
 	const l = 8
 	params := tinyParams(t, false)
 	seqs := randomSeqs(4, l, 10)
 	for _, family := range []string{FamilyRDLM, FamilyMDLM} {
-		e, err := New(params, processFor(family), l, Options{Batch: 4, BridgeSteps: 10})
-		require.NoError(t, err)
-		for r := range 4 {
-			e.seqIdx[r] = r
-			seqs.Fill(e.tokens[r*l:(r+1)*l], r)
-		}
-		require.NoError(t, e.evalBatch(4)) // warm the worker pool
-		allocs := testing.AllocsPerRun(5, func() {
-			if err := e.evalBatch(4); err != nil {
-				panic(err)
+		for _, opt := range []Options{{Batch: 4, BridgeSteps: 10}, Precise(Options{Batch: 4})} {
+			e, err := New(params, processFor(family), l, opt)
+			require.NoError(t, err)
+			for r := range e.rows {
+				e.seqIdx[r] = r / e.n
+				seqs.Fill(e.tokens[r*l:(r+1)*l], r/e.n)
 			}
-		})
-		require.Zero(t, allocs, family)
+			require.NoError(t, e.evalRows(e.rows)) // warm the worker pool
+			allocs := testing.AllocsPerRun(5, func() {
+				if err := e.evalRows(e.rows); err != nil {
+					panic(err)
+				}
+			})
+			require.Zero(t, allocs, "%s %s", family, e.opt.Estimator())
+		}
 	}
 }

@@ -57,8 +57,14 @@ func TestBadInputsAreRejected(t *testing.T) {
 // The reported error bars follow their definitions, and an undefined one is
 // NaN, never a reassuring 0.
 func TestSummarizeStatistics(t *testing.T) {
-	// Three sequences, two seeds: per-sequence means 2, 4, 6 nats; seed means 3.5 and 4.5.
-	res := summarize([]float64{4, 8, 12}, []float64{10.5, 13.5}, 2)
+	// Three sequences, two seeds, one time each: per-sequence means 2, 4, 6
+	// nats (seed 0: 1.5, 3.5, 5.5; seed 1: 2.5, 4.5, 6.5); seed means 3.5, 4.5.
+	acc := newAccumulator(3, 2, 1)
+	for i, v := range []float64{1.5, 3.5, 5.5} {
+		acc.add(0, i, v)
+		acc.add(1, i, v+1)
+	}
+	res := acc.summarize(2)
 	toBPC := 1 / (2 * math.Ln2)
 	require.InEpsilon(t, 4*toBPC, res.BPC, 1e-12)
 	require.InEpsilon(t, 4.0, res.NELBO, 1e-12)
@@ -67,11 +73,27 @@ func TestSummarizeStatistics(t *testing.T) {
 	require.InDeltaSlice(t, []float64{3.5 * toBPC, 4.5 * toBPC}, res.SeedBPC, 1e-12)
 	require.Equal(t, 3, res.Sequences)
 	require.Equal(t, 2, res.Seeds)
+	require.True(t, math.IsNaN(res.StdErrMC), "one time per sequence: no within-sequence spread")
 
-	one := summarize([]float64{5}, []float64{5}, 2)
-	require.True(t, math.IsNaN(one.StdErr))
-	require.True(t, math.IsNaN(one.StdErrSeeds))
-	require.InEpsilon(t, 5*toBPC, one.BPC, 1e-12)
+	one := newAccumulator(1, 1, 1)
+	one.add(0, 0, 5)
+	r1 := one.summarize(2)
+	require.True(t, math.IsNaN(r1.StdErr))
+	require.True(t, math.IsNaN(r1.StdErrSeeds))
+	require.InEpsilon(t, 5*toBPC, r1.BPC, 1e-12)
+
+	// Two sequences, one seed, two times each: rows (1, 3) and (2, 6).
+	// Estimates 2 and 4; collapsed-strata variances of the mean
+	// (1-3)^2/2^2 = 1 and (2-6)^2/2^2 = 4; the overall mean's (1+4)/2^2.
+	mc := newAccumulator(2, 1, 2)
+	mc.add(0, 0, 1)
+	mc.add(0, 0, 3)
+	mc.add(0, 1, 2)
+	mc.add(0, 1, 6)
+	r2 := mc.summarize(2)
+	require.InEpsilon(t, 3*toBPC, r2.BPC, 1e-12)
+	require.InEpsilon(t, math.Sqrt(5.0/4)*toBPC, r2.StdErrMC, 1e-12)
+	require.Equal(t, 2, r2.Times)
 }
 
 // The family is the model's: asked for the other one, the evaluator refuses.

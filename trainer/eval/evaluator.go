@@ -7,6 +7,7 @@ import (
 	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/nn"
 	"github.com/rdlm-go/rdlm/core/process"
+	"github.com/rdlm-go/rdlm/core/rng"
 	"github.com/rdlm-go/rdlm/core/schedule"
 )
 
@@ -28,34 +29,49 @@ type Denoiser interface {
 // Evaluator holds everything one evaluation needs, allocated once, so that a
 // trainer can evaluate every few thousand steps without reallocating. It is
 // not safe for concurrent use.
+//
+// Work goes in groups of sequences; each sequence is scored at n =
+// TimesPerSequence times, one row per (sequence, time), so a group of g
+// sequences fills g*n rows (row = sequence in group * n + time index), and
+// the network sees them b rows at a time.
 type Evaluator struct {
 	net        Denoiser
 	opt        Options
 	proc       ckpt.Process
 	sched      schedule.Schedule
 	mix        process.Mixture
-	k, v, l, b int // tokens K, coordinates V = K+1, length L, batch capacity
+	times      process.TimeSampler
+	k, v, l, b int // tokens K, coordinates V = K+1, length L, network batch
+	n, group   int // times per sequence, sequences per group
+	rows       int // rows of a full group: group * n
 
 	key     uint64          // the current repetition's Philox key
-	seqIdx  []int           // (B) split index of each row
-	tokens  []int32         // (B, L)
-	time    []float64       // (B) RDLM: t; MDLM: the masking probability s
-	netTime []float32       // (B) the network's time input
-	gamma   []float64       // (B) gamma_t (RDLM)
-	beta    []float64       // (B) beta_t (RDLM)
-	start   []process.Start // (B) where each row's bridges start (RDLM)
-	xt      []float64       // (B, L, V) bridge draws (RDLM)
-	masked  []bool          // (B, L) mask decisions (MDLM)
-	x       []float32       // (B, L, K) network input
-	logits  []float32       // (B, L, K)
-	posLoss []float64       // (B, L) each position's share of its sequence's NELBO
+	seqIdx  []int           // (rows) split index of each row's sequence
+	tokens  []int32         // (rows, L)
+	time    []float64       // (rows) RDLM: t; MDLM: the masking probability s
+	weight  []float64       // (rows) importance weight of the row's time
+	netTime []float32       // (rows) the network's time input
+	gamma   []float64       // (rows) gamma_t (RDLM)
+	beta    []float64       // (rows) beta_t (RDLM)
+	start   []process.Start // (rows) where each row's bridges start (RDLM)
+	xt      []float64       // (rows, L, V) bridge draws (RDLM)
+	masked  []bool          // (rows, L) mask decisions (MDLM)
+	x       []float32       // (rows, L, K) network input
+	logits  []float32       // (rows, L, K)
+	posLoss []float64       // (rows, L) each position's share of its row's NELBO
 	drift   []float64       // (workers, V) bridge and generative drift scratch
 	prob    []float64       // (workers, K) the network's probabilities at one position
+	path    []float64       // (workers, n, V) one graded path read at a sequence's times
+	pathT   []float64       // (workers, n) those times
+	pathRow []int           // (workers, n) and the rows they belong to
 	errs    []error         // (workers) first error of each worker in a parallel phase
 	task    positionTask
 
-	// onSequence, when set (by tests), sees every sequence's time and NELBO.
-	onSequence func(rep, seq int, t, nelbo float64)
+	// OnRow, when set, sees every row's repetition, sequence (its index in
+	// the split), time and weighted NELBO in nats (with one time per
+	// sequence: every sequence's estimate), in a fixed order: to look at the
+	// distribution behind a mean.
+	OnRow func(rep, seq int, t, nelbo float64)
 }
 
 // Evaluate estimates the NELBO of seqs under the model with the given
@@ -121,20 +137,30 @@ func NewWithDenoiser(net Denoiser, vocab, length int, proc ckpt.Process, opt Opt
 	if err := mix.Validate(); err != nil {
 		return nil, fmt.Errorf("eval: %v", err)
 	}
-	b, k, l, w := o.Batch, vocab, length, nn.Workers()
+	times, err := o.timeSampler()
+	if err != nil {
+		return nil, err
+	}
+	b, k, l, w, n := o.Batch, vocab, length, nn.Workers(), o.TimesPerSequence
 	v := k + 1
+	group := max(1, b/n)
+	rows := group * n
 	e := &Evaluator{
-		net: net, opt: o, proc: proc, sched: sched, mix: mix, k: k, v: v, l: l, b: b,
-		seqIdx: make([]int, b), tokens: make([]int32, b*l), time: make([]float64, b),
-		netTime: make([]float32, b), gamma: make([]float64, b), beta: make([]float64, b),
-		start: make([]process.Start, b), x: make([]float32, b*l*k), logits: make([]float32, b*l*k),
-		posLoss: make([]float64, b*l), drift: make([]float64, w*v), prob: make([]float64, w*k),
-		errs: make([]error, w),
+		net: net, opt: o, proc: proc, sched: sched, mix: mix, times: times, k: k, v: v, l: l, b: b,
+		n: n, group: group, rows: rows,
+		seqIdx: make([]int, rows), tokens: make([]int32, rows*l), time: make([]float64, rows),
+		weight: make([]float64, rows), netTime: make([]float32, rows), gamma: make([]float64, rows),
+		beta: make([]float64, rows), start: make([]process.Start, rows), x: make([]float32, rows*l*k),
+		logits: make([]float32, rows*l*k), posLoss: make([]float64, rows*l), drift: make([]float64, w*v),
+		prob: make([]float64, w*k), errs: make([]error, w),
 	}
 	if o.Family == FamilyRDLM {
-		e.xt = make([]float64, b*l*v)
+		e.xt = make([]float64, rows*l*v)
+		if o.Bridge == BridgeGraded {
+			e.path, e.pathT, e.pathRow = make([]float64, w*n*v), make([]float64, w*n), make([]int, w*n)
+		}
 	} else {
-		e.masked = make([]bool, b*l)
+		e.masked = make([]bool, rows*l)
 	}
 	e.task.e = e
 	return e, nil
@@ -174,18 +200,22 @@ func (e *Evaluator) Run(seqs Sequences) (Result, error) {
 	if e.opt.MaxSequences > 0 && e.opt.MaxSequences < n {
 		n = e.opt.MaxSequences
 	}
-	seqSum := make([]float64, n)           // each sequence's NELBO summed over seeds
-	repSum := make([]float64, e.opt.Seeds) // each seed's NELBO summed over sequences
+	acc := newAccumulator(n, e.opt.Seeds, e.n)
 	for rep := range e.opt.Seeds {
 		e.key = repKey(e.opt.Seed, rep)
-		for j0 := 0; j0 < n; j0 += e.b {
-			rows := min(e.b, n-j0)
-			for r := range rows {
+		for j0 := 0; j0 < n; j0 += e.group {
+			seqsIn := min(e.group, n-j0)
+			for g := range seqsIn {
 				// Spread a subset evenly: the split's start is not special.
-				e.seqIdx[r] = int(int64(j0+r) * int64(total) / int64(n))
-				seqs.Fill(e.tokens[r*e.l:(r+1)*e.l], e.seqIdx[r])
+				idx := int(int64(j0+g) * int64(total) / int64(n))
+				for j := range e.n {
+					r := g*e.n + j
+					e.seqIdx[r] = idx
+					seqs.Fill(e.tokens[r*e.l:(r+1)*e.l], idx)
+				}
 			}
-			if err := e.evalBatch(rows); err != nil {
+			rows := seqsIn * e.n
+			if err := e.evalRows(rows); err != nil {
 				return Result{}, err
 			}
 			for r := range rows {
@@ -193,21 +223,22 @@ func (e *Evaluator) Run(seqs Sequences) (Result, error) {
 				for _, x := range e.posLoss[r*e.l : (r+1)*e.l] {
 					nelbo += x
 				}
-				seqSum[j0+r] += nelbo
-				repSum[rep] += nelbo
-				if e.onSequence != nil {
-					e.onSequence(rep, e.seqIdx[r], e.time[r], nelbo)
+				nelbo *= e.weight[r]
+				acc.add(rep, j0+r/e.n, nelbo)
+				if e.OnRow != nil {
+					e.OnRow(rep, e.seqIdx[r], e.time[r], nelbo)
 				}
 			}
 		}
 	}
-	res := summarize(seqSum, repSum, e.l)
+	res := acc.summarize(e.l)
 	res.Family, res.Estimator, res.StepThr = e.opt.Family, e.opt.Estimator(), e.proc.StepThr
 	return res, nil
 }
 
-// evalBatch fills posLoss[:rows*L] for the rows in seqIdx and tokens.
-func (e *Evaluator) evalBatch(rows int) error {
+// evalRows fills posLoss[:rows*L] and weight[:rows] for the rows in seqIdx
+// and tokens.
+func (e *Evaluator) evalRows(rows int) error {
 	for q, tok := range e.tokens[:rows*e.l] {
 		if tok < 0 || int(tok) >= e.k {
 			return fmt.Errorf("eval: sequence %d position %d holds token %d, outside the model's vocabulary of %d tokens",
@@ -215,7 +246,30 @@ func (e *Evaluator) evalBatch(rows int) error {
 		}
 	}
 	if e.opt.Family == FamilyMDLM {
-		return e.mdlmBatch(rows)
+		return e.mdlmRows(rows)
 	}
-	return e.rdlmBatch(rows)
+	return e.rdlmRows(rows)
+}
+
+// drawTime draws row r's time, the j-th of its sequence's n stratified
+// times, from the row's stream st: u = (j + U)/n through the proposal. It
+// sets the row's weight and returns the time.
+func (e *Evaluator) drawTime(r int, st *rng.Stream) float64 {
+	j := r % e.n
+	u := (float64(j) + st.Float64()) / float64(e.n)
+	t, w := e.times.Sample(u)
+	e.weight[r] = w
+	return t
+}
+
+// forward runs the network over rows, b at a time.
+func (e *Evaluator) forward(rows int) error {
+	lk := e.l * e.k
+	for r0 := 0; r0 < rows; r0 += e.b {
+		r1 := min(rows, r0+e.b)
+		if err := e.net.Forward(e.logits[r0*lk:r1*lk], e.x[r0*lk:r1*lk], e.netTime[r0:r1]); err != nil {
+			return fmt.Errorf("eval: network: %v", err)
+		}
+	}
+	return nil
 }

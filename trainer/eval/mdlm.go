@@ -1,14 +1,11 @@
 package eval
 
 import (
-	"fmt"
 	"github.com/rdlm-go/rdlm/core/nn"
-
-	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/trainer/objective"
 )
 
-// mdlmBatch estimates each row's MDLM NELBO at one noise level into posLoss.
+// mdlmRows estimates each row's MDLM NELBO at its noise level into posLoss.
 // The corruption is the trainer's own (objective.MaskProb, MaskTokens,
 // EncodeMasked), so the model is scored on exactly the inputs it was trained
 // on: network time t = (1-1e-4) U, masking probability s = 1 - t, each
@@ -17,11 +14,11 @@ import (
 // estimator's mean for a predictor that ignores the masks unchanged (the
 // weight cancels E[#masked | s] = L s for every s) and drops at most a
 // 1e-4 share of the integral otherwise.
-func (e *Evaluator) mdlmBatch(rows int) error {
+func (e *Evaluator) mdlmRows(rows int) error {
 	l, k := e.l, e.k
 	for r := range rows {
-		st := sequenceStream(e.key, e.seqIdx[r])
-		t, _ := process.UniformTimes{}.Sample(st.Float64())
+		st := rowStream(e.key, e.seqIdx[r], r%e.n)
+		t := e.drawTime(r, &st)
 		e.netTime[r] = float32(t)
 		s := objective.MaskProb(float64(e.netTime[r]))
 		e.time[r] = s
@@ -29,11 +26,10 @@ func (e *Evaluator) mdlmBatch(rows int) error {
 		objective.MaskTokens(m, s, &st)
 		objective.EncodeMasked(e.x[r*l*k:(r+1)*l*k], e.tokens[r*l:(r+1)*l], m, k)
 	}
-	n := rows * l
-	if err := e.net.Forward(e.logits[:n*k], e.x[:n*k], e.netTime[:rows]); err != nil {
-		return fmt.Errorf("eval: network: %v", err)
+	if err := e.forward(rows); err != nil {
+		return err
 	}
-	return e.forPositions(phaseCE, n)
+	return e.forPositions(phaseCE, rows*l)
 }
 
 // cePosition is position q's share of the MDLM NELBO: (1/s) CE when masked,

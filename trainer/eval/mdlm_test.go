@@ -37,7 +37,7 @@ func TestMDLMZeroModelCountsMaskedPositions(t *testing.T) {
 	e, err := New(tinyParams(t, true), mdlmProcess(), l, Options{Batch: 16})
 	require.NoError(t, err)
 	var counts []float64
-	e.onSequence = func(rep, seq int, s, nelbo float64) {
+	e.OnRow = func(rep, seq int, s, nelbo float64) {
 		require.True(t, s > 1e-4-1e-7 && s <= 1, "s = %v", s)
 		c := nelbo * s / math.Log(testK)
 		require.InDelta(t, math.Round(c), c, 1e-4, "sequence %d", seq)

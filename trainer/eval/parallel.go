@@ -7,6 +7,7 @@ type phase int
 
 const (
 	phaseBridge phase = iota // RDLM: simulate x_t, write the network input
+	phaseGraded              // RDLM: one graded path per (sequence, position) for all its rows
 	phaseDrift               // RDLM: generative drift and drift loss
 	phaseCE                  // MDLM: weighted cross-entropy of masked positions
 )
@@ -56,6 +57,8 @@ func (e *Evaluator) position(ph phase, worker, q int) error {
 	switch ph {
 	case phaseBridge:
 		return e.bridgePosition(worker, q)
+	case phaseGraded:
+		return e.gradedPosition(worker, q)
 	case phaseDrift:
 		return e.driftPosition(worker, q)
 	case phaseCE:

@@ -7,12 +7,12 @@ import (
 	"github.com/rdlm-go/rdlm/core/process"
 )
 
-// rdlmBatch estimates each row's RDLM NELBO integrand at one time
+// rdlmRows estimates each row's RDLM NELBO integrand at its time
 // (rdlm-math.md section 7) into posLoss.
-func (e *Evaluator) rdlmBatch(rows int) error {
+func (e *Evaluator) rdlmRows(rows int) error {
 	for r := range rows {
-		st := sequenceStream(e.key, e.seqIdx[r])
-		t, _ := process.UniformTimes{}.Sample(st.Float64())
+		st := rowStream(e.key, e.seqIdx[r], r%e.n)
+		t := e.drawTime(r, &st)
 		e.setTime(r, t, st.Float64())
 	}
 	return e.rdlmIntegrand(rows)
@@ -34,13 +34,57 @@ func (e *Evaluator) setTime(r int, t, u float64) {
 // one network pass, drift losses.
 func (e *Evaluator) rdlmIntegrand(rows int) error {
 	n := rows * e.l
-	if err := e.forPositions(phaseBridge, n); err != nil {
+	var err error
+	if e.opt.Bridge == BridgeGraded {
+		err = e.forPositions(phaseGraded, (rows/e.n)*e.l)
+	} else {
+		err = e.forPositions(phaseBridge, n)
+	}
+	if err != nil {
 		return err
 	}
-	if err := e.net.Forward(e.logits[:n*e.k], e.x[:n*e.k], e.netTime[:rows]); err != nil {
-		return fmt.Errorf("eval: network: %v", err)
+	if err := e.forward(rows); err != nil {
+		return err
 	}
 	return e.forPositions(phaseDrift, n)
+}
+
+// gradedPosition draws x_t for position p of the group's sequence g at all
+// of its rows' times: one graded path per start the rows use (the step rule
+// starts early times at u and late ones at e_m), read at those times.
+func (e *Evaluator) gradedPosition(worker, item int) error {
+	g, p := item/e.l, item%e.l
+	v, n := e.v, e.n
+	path := e.path[worker*n*v : (worker+1)*n*v]
+	times, rowOf := e.pathT[worker*n:(worker+1)*n], e.pathRow[worker*n:(worker+1)*n]
+	scratch := e.drift[worker*v : (worker+1)*v]
+	seq := e.seqIdx[g*n]
+	token := int(e.tokens[g*n*e.l+p])
+	for _, start := range [...]process.Start{process.StartUniform, process.StartMasked} {
+		m := 0
+		for r := g * n; r < (g+1)*n; r++ {
+			if e.start[r] == start {
+				times[m], rowOf[m] = e.time[r], r
+				m++
+			}
+		}
+		if m == 0 {
+			continue
+		}
+		st := pathStream(e.key, start, seq, p)
+		if err := process.SimulateBridgeTimes(path[:m*v], start, token, times[:m], process.DefaultBridgeGrid, e.sched, &st, scratch); err != nil {
+			return fmt.Errorf("eval: bridge: %v", err)
+		}
+		for i, r := range rowOf[:m] {
+			q := r*e.l + p
+			copy(e.xt[q*v:(q+1)*v], path[i*v:(i+1)*v])
+			x := e.x[q*e.k : (q+1)*e.k]
+			for c := range x {
+				x[c] = float32(path[i*v+c])
+			}
+		}
+	}
+	return nil
 }
 
 // bridgePosition draws x_t for position q from the exact bridge, simulated,
@@ -48,7 +92,7 @@ func (e *Evaluator) rdlmIntegrand(rows int) error {
 func (e *Evaluator) bridgePosition(worker, q int) error {
 	r := q / e.l
 	xt := e.xt[q*e.v : (q+1)*e.v]
-	st := positionStream(e.key, e.seqIdx[r], q%e.l)
+	st := positionStream(rowKey(e.key, r%e.n), e.seqIdx[r], q%e.l)
 	err := process.SimulateBridge(xt, e.start[r], int(e.tokens[q]), e.time[r], e.opt.BridgeSteps, e.sched, &st,
 		e.drift[worker*e.v:(worker+1)*e.v])
 	if err != nil {

@@ -8,21 +8,25 @@ import (
 
 // The objectives (Config.Kind).
 const (
-	CE   = "ce"   // RDLM cross-entropy, the published loss
-	ELBO = "elbo" // RDLM drift matching: the NELBO integrand
-	MDLM = "mdlm" // masked discrete diffusion (the baseline)
+	CE     = "ce"      // RDLM cross-entropy, the published loss
+	ELBO   = "elbo"    // RDLM drift matching: the NELBO integrand
+	CEELBO = "ce+elbo" // RDLM: the sum of the two, per sequence, in nats
+	MDLM   = "mdlm"    // masked discrete diffusion (the baseline)
 )
 
 // The time samplers (Config.Times).
 const (
 	TimesImportance = "importance" // the step density on a window, weight Z/w(t)
 	TimesUniform    = "uniform"    // t = (1-1e-4) U, weight 1
+	// TimesAdaptive learns its proposal from the NELBO integrand seen in
+	// training (process.AdaptiveTimes), weight 1/(T q(t)).
+	TimesAdaptive = "adaptive"
 )
 
 // Config says which loss to train and how times are drawn.
 type Config struct {
-	Kind    string     // CE, ELBO or MDLM
-	Times   string     // TimesImportance or TimesUniform (MDLM: uniform only)
+	Kind    string     // CE, ELBO, CEELBO or MDLM
+	Times   string     // TimesImportance, TimesUniform or TimesAdaptive (MDLM: uniform or adaptive)
 	Window  [2]float64 // (left, right) of the importance density
 	StepThr float64    // RDLM mixture: t below it starts at u, else at e_m
 }
@@ -30,21 +34,21 @@ type Config struct {
 // Validate reports the first setting out of range.
 func (c Config) Validate() error {
 	switch c.Kind {
-	case CE, ELBO, MDLM:
+	case CE, ELBO, CEELBO, MDLM:
 	default:
-		return fmt.Errorf("objective %q: want %s, %s or %s", c.Kind, CE, ELBO, MDLM)
+		return fmt.Errorf("objective %q: want %s, %s, %s or %s", c.Kind, CE, ELBO, CEELBO, MDLM)
 	}
 	switch c.Times {
-	case TimesUniform:
+	case TimesUniform, TimesAdaptive:
 	case TimesImportance:
 		if c.Kind == MDLM {
-			return fmt.Errorf("objective %s: times must be %q (the importance window is RDLM's)", MDLM, TimesUniform)
+			return fmt.Errorf("objective %s: times must be %q or %q (the importance window is RDLM's)", MDLM, TimesUniform, TimesAdaptive)
 		}
 		if _, err := process.NewStepWeight(c.Window[0], c.Window[1]); err != nil {
 			return err
 		}
 	default:
-		return fmt.Errorf("times %q: want %s or %s", c.Times, TimesImportance, TimesUniform)
+		return fmt.Errorf("times %q: want %s, %s or %s", c.Times, TimesImportance, TimesUniform, TimesAdaptive)
 	}
 	if c.Kind != MDLM {
 		if _, err := process.ParseMixture("step", c.StepThr); err != nil {
@@ -56,8 +60,11 @@ func (c Config) Validate() error {
 
 // timeSampler builds the sampler the config names.
 func (c Config) timeSampler() (process.TimeSampler, error) {
-	if c.Times == TimesImportance {
+	switch c.Times {
+	case TimesImportance:
 		return process.NewStepWeight(c.Window[0], c.Window[1])
+	case TimesAdaptive:
+		return process.NewAdaptiveTimes(process.AdaptiveEdges(), process.AdaptiveFloor, process.AdaptiveDecay)
 	}
 	return process.UniformTimes{}, nil
 }

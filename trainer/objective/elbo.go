@@ -1,6 +1,8 @@
 package objective
 
 import (
+	"math"
+
 	"github.com/rdlm-go/rdlm/core/nn"
 
 	"github.com/rdlm-go/rdlm/core/cpu"
@@ -11,25 +13,65 @@ import (
 // lossELBO is the drift-matching loss on the last Corrupt's x_t:
 // weight(t) * sum_l |b_theta(x_t)_l - gamma_t log_{x_l}(e_{k_l})|^2 / (2 beta_t),
 // averaged over the batch, with b_theta = P_x(gamma sum_k p_k log_x(e_k)) and
-// p = softmax(logits).
-func (o *Objective[T]) lossELBO(logits []T, tokens []int32, dlogits []T) float64 {
-	K, L, V := o.Vocab, o.Length, o.Vocab+1
+// p = softmax(logits). With withCE the sequence's cross-entropy is added to
+// it (both in nats; the CE+MSE objective), under the same weight.
+func (o *Objective[T]) lossELBO(logits []T, tokens []int32, dlogits []T, withCE bool) float64 {
+	K, L := o.Vocab, o.Length
 	var loss float64
 	for s := 0; s < o.b; s++ {
-		t := o.t[s]
-		gamma, beta := o.sched.Gamma(t), o.sched.Beta(t)
 		scale := o.weight[s] / float64(o.b)
-		for l := 0; l < L; l++ {
-			i := s*L + l
-			var dl []T
-			if dlogits != nil {
-				dl = dlogits[i*K : (i+1)*K]
-			}
-			loss += scale * DriftLossGrad(dl, logits[i*K:(i+1)*K], o.x[i*V:(i+1)*V], int(tokens[i]),
-				gamma, beta, scale, o.prob, o.drift, o.resid)
+		var dl []T
+		if dlogits != nil {
+			dl = dlogits[s*L*K : (s+1)*L*K]
+		}
+		mse := o.sequenceDriftLoss(s, logits, tokens, dl, scale)
+		o.stat[s] = mse
+		loss += scale * mse
+		if !withCE {
+			continue
+		}
+		lg, tg := logits[s*L*K:(s+1)*L*K], tokens[s*L:(s+1)*L]
+		loss += scale * float64(nn.CrossEntropyForward(lg, tg, K))
+		if dl != nil {
+			addCrossEntropyGrad(dl, lg, tg, K, scale)
 		}
 	}
 	return loss
+}
+
+// sequenceDriftLoss is sequence s's NELBO integrand at its t: the drift
+// loss summed over positions. With dlogits (L, K) not nil it writes scale
+// times the gradient there.
+func (o *Objective[T]) sequenceDriftLoss(s int, logits []T, tokens []int32, dlogits []T, scale float64) float64 {
+	K, L, V := o.Vocab, o.Length, o.Vocab+1
+	t := o.t[s]
+	gamma, beta := o.sched.Gamma(t), o.sched.Beta(t)
+	var sum float64
+	for l := 0; l < L; l++ {
+		i := s*L + l
+		var dl []T
+		if dlogits != nil {
+			dl = dlogits[l*K : (l+1)*K]
+		}
+		sum += DriftLossGrad(dl, logits[i*K:(i+1)*K], o.x[i*V:(i+1)*V], int(tokens[i]),
+			gamma, beta, scale, o.prob, o.drift, o.resid)
+	}
+	return sum
+}
+
+// addCrossEntropyGrad adds scale times the cross-entropy gradient,
+// softmax(logits) - onehot(target), to dlogits (n, K), using the scratch of
+// no one: each row's log-sum-exp is recomputed.
+func addCrossEntropyGrad[T cpu.Float](dlogits, logits []T, targets []int32, k int, scale float64) {
+	for r, tg := range targets {
+		z := logits[r*k : (r+1)*k]
+		g := dlogits[r*k : (r+1)*k]
+		off := nn.LogSumExp(z)
+		for i, v := range z {
+			g[i] += T(scale * math.Exp(float64(v)-off))
+		}
+		g[tg] -= T(scale)
+	}
 }
 
 // DriftLossGrad returns one position's drift loss |b - y|^2 / (2 beta), where

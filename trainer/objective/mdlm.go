@@ -62,9 +62,9 @@ func (o *Objective[T]) corruptMasked(tokens []int32, seed, step uint64) {
 	K, L := o.Vocab, o.Length
 	for s := 0; s < o.b; s++ {
 		st := rng.NewStream(seed, streamID(tagSequence, step, s))
-		t, _ := o.times.Sample(st.Float64())
+		t, w := o.times.Sample(st.Float64())
 		sMask := MaskProb(t)
-		o.t[s], o.weight[s], o.tIn[s] = t, 1/sMask, T(t)
+		o.t[s], o.weight[s], o.tIn[s] = t, w/sMask, T(t)
 		m := o.masked[s*L : (s+1)*L]
 		MaskTokens(m, sMask, &st)
 		EncodeMasked(o.in[s*L*K:(s+1)*L*K], tokens[s*L:(s+1)*L], m, K)
@@ -79,14 +79,18 @@ func (o *Objective[T]) lossMasked(logits []T, tokens []int32, dlogits []T) float
 	if dlogits != nil {
 		clear(dlogits[:n*K])
 	}
+	clear(o.stat[:o.b])
 	var loss float64
 	for i := 0; i < n; i++ {
 		if !o.masked[i] {
 			continue
 		}
-		scale := o.weight[i/o.Length] / float64(o.b)
+		s := i / o.Length
+		scale := o.weight[s] / float64(o.b)
 		lg, tg := logits[i*K:(i+1)*K], tokens[i:i+1]
-		loss += scale * float64(nn.CrossEntropyForward(lg, tg, K))
+		ce := float64(nn.CrossEntropyForward(lg, tg, K))
+		loss += scale * ce
+		o.stat[s] += ce / MaskProb(o.t[s]) // the NELBO integrand, (1/s) sum of masked CE
 		if dlogits != nil {
 			nn.CrossEntropyBackward(dlogits[i*K:(i+1)*K], lg, tg, K, T(scale))
 		}

@@ -21,10 +21,12 @@ type Objective[T cpu.Float] struct {
 	sched schedule.Schedule
 	mix   process.Mixture
 	times process.TimeSampler
+	adapt *process.AdaptiveTimes // times, when they are adaptive
 
 	b      int             // batch of the last Corrupt
 	t      []float64       // (Batch) diffusion time of each sequence
 	weight []float64       // (Batch) time weight: Z/w(t), 1, or MDLM's 1/s
+	stat   []float64       // (Batch) NELBO integrand of each sequence at its t (nats), when times are adaptive
 	start  []process.Start // (Batch) start of each sequence's bridge (RDLM)
 	tIn    []T             // (Batch) the network's time input
 	x      []T             // (Batch, L, V) x_t on the sphere, mask coordinate included (RDLM)
@@ -54,7 +56,8 @@ func New[T cpu.Float](cfg Config, tab *tables.Tables, sched schedule.Schedule, v
 	}
 	o := &Objective[T]{Config: cfg, Vocab: vocab, Length: length, Batch: batch, times: ts,
 		t: make([]float64, batch), weight: make([]float64, batch), tIn: make([]T, batch),
-		in: make([]T, batch*length*vocab)}
+		in: make([]T, batch*length*vocab), stat: make([]float64, batch)}
+	o.adapt, _ = ts.(*process.AdaptiveTimes)
 	if cfg.Kind == MDLM {
 		o.masked = make([]bool, batch*length)
 		return o, nil
@@ -120,12 +123,54 @@ func (o *Objective[T]) Loss(logits []T, tokens []int32, dlogits []T) (float64, e
 	case CE:
 		loss = o.lossCE(logits, tokens, dlogits)
 	case ELBO:
-		loss = o.lossELBO(logits, tokens, dlogits)
+		loss = o.lossELBO(logits, tokens, dlogits, false)
+	case CEELBO:
+		loss = o.lossELBO(logits, tokens, dlogits, true)
 	default:
 		loss = o.lossMasked(logits, tokens, dlogits)
 	}
 	return loss, nil
 }
+
+// Adapt feeds the last Loss's per-sequence NELBO integrands to an adaptive
+// time proposal, which the next Corrupt then draws from. The trainer calls
+// it once a step has been accepted, so that a step stopped by a NaN leaves
+// the proposal as it was. Without adaptive times it does nothing.
+func (o *Objective[T]) Adapt() {
+	if o.adapt == nil {
+		return
+	}
+	for s := 0; s < o.b; s++ {
+		o.adapt.Observe(o.t[s], o.stat[s])
+	}
+	o.adapt.Refresh()
+}
+
+// TimeStats returns the adaptive proposal's statistics (nil without one),
+// for a checkpoint.
+func (o *Objective[T]) TimeStats() *process.AdaptiveStats {
+	if o.adapt == nil {
+		return nil
+	}
+	s := o.adapt.Stats()
+	return &s
+}
+
+// SetTimeStats restores statistics saved by TimeStats.
+func (o *Objective[T]) SetTimeStats(s *process.AdaptiveStats) error {
+	switch {
+	case o.adapt == nil && s == nil:
+		return nil
+	case o.adapt == nil:
+		return fmt.Errorf("objective: adaptive time statistics given, but times are %q", o.Config.Times)
+	case s == nil:
+		return fmt.Errorf("objective: times are %q but no adaptive statistics were saved", o.Config.Times)
+	}
+	return o.adapt.SetStats(*s)
+}
+
+// Proposal is the adaptive time proposal (nil when times are not adaptive).
+func (o *Objective[T]) Proposal() *process.AdaptiveTimes { return o.adapt }
 
 // Times returns the last Corrupt's diffusion times (b) and time weights (b).
 func (o *Objective[T]) Times() (t, weight []float64) { return o.t[:o.b], o.weight[:o.b] }

@@ -35,7 +35,8 @@ func (o *Objective[T]) corruptSphere(tokens []int32, seed, step uint64) error {
 }
 
 // lossCE is the published loss: weight(t) * sum over positions of
-// CE(logits, token), averaged over the batch.
+// CE(logits, token), averaged over the batch. With adaptive times it also
+// measures each sequence's NELBO integrand, which the proposal follows.
 func (o *Objective[T]) lossCE(logits []T, tokens []int32, dlogits []T) float64 {
 	K, L := o.Vocab, o.Length
 	var loss float64
@@ -45,6 +46,9 @@ func (o *Objective[T]) lossCE(logits []T, tokens []int32, dlogits []T) float64 {
 		loss += scale * float64(nn.CrossEntropyForward(lg, tg, K))
 		if dlogits != nil {
 			nn.CrossEntropyBackward(dlogits[s*L*K:(s+1)*L*K], lg, tg, K, T(scale))
+		}
+		if o.adapt != nil {
+			o.stat[s] = o.sequenceDriftLoss(s, logits, tokens, nil, 0)
 		}
 	}
 	return loss

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rdlm-go/rdlm/core/atomicfile"
 	"github.com/rdlm-go/rdlm/core/ckpt"
+	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/trainer/data"
 	"github.com/rdlm-go/rdlm/trainer/optim"
 )
@@ -37,6 +38,8 @@ type trainerState struct {
 	Vocab  string        `json:"vocab"`       // the data's vocabulary name
 	Chars  string        `json:"vocab_chars"` // and its characters in id order
 	Config Config        `json:"config"`
+	// TimeStats is the adaptive time proposal's state (adaptive times only).
+	TimeStats *process.AdaptiveStats `json:"time_stats,omitempty"`
 }
 
 // checkFresh refuses to start a new run over an existing one.
@@ -145,6 +148,9 @@ func (tr *Trainer) restore(st *trainerState) error {
 	if tr.adam.Step != st.Step {
 		return fmt.Errorf("train: resume: the optimiser state is at step %d, the checkpoint at %d", tr.adam.Step, st.Step)
 	}
+	if err := tr.obj.SetTimeStats(st.TimeStats); err != nil {
+		return fmt.Errorf("train: resume: %v", err)
+	}
 	if err := tr.batches.Seek(st.Data); err != nil {
 		return fmt.Errorf("train: resume: data: %v", err)
 	}
@@ -220,7 +226,7 @@ func (tr *Trainer) writeCheckpoint(dir string) error {
 		return err
 	}
 	st := trainerState{Format: stateFormat, Step: tr.step, Data: tr.batches.Position(),
-		Vocab: tr.corpus.Vocab.Name, Chars: tr.corpus.Vocab.Chars(), Config: cfg}
+		Vocab: tr.corpus.Vocab.Name, Chars: tr.corpus.Vocab.Chars(), Config: cfg, TimeStats: tr.obj.TimeStats()}
 	js, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return err

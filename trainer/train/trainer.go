@@ -267,6 +267,7 @@ func (tr *Trainer) trainStep() (loss, norm float64, err error) {
 	}
 	tr.adam.Update(tr.params.Flat, tr.grad.Flat)
 	tr.ema.Update(tr.params.Flat)
+	tr.obj.Adapt()
 	tr.step = step
 	return loss, norm, nil
 }
