@@ -544,3 +544,21 @@ func TestPlainBoundsSharedConfigs(t *testing.T) {
 	_, err = Plain(v)
 	requireOneLine(t, err, "a tensor has no place in a config")
 }
+
+// Keys and interpolations from the file reach config messages bounded and
+// on one line (fuzzing found a key with a newline in a Plain error).
+func TestConfigMessagesAreOneLine(t *testing.T) {
+	_, err := Plain(&Dict{Keys: []any{"000\n"}, Values: []any{[]byte{}}})
+	requireOneLine(t, err, `"000\n": a bytes has no place in a config`)
+
+	long := strings.Repeat("k\n", 100)
+	root := map[string]any{"a": "${" + long + "}", long: "${b}", "b": "${a}"}
+	_, err = Config{Root: root}.Get("a")
+	requireOneLine(t, err, "interpolation loop")
+	chain := map[string]any{}
+	for i := 0; i < 20; i++ {
+		chain[strings.Repeat("n", 200)+itoa(i)] = "${" + strings.Repeat("n", 200) + itoa(i+1) + "}"
+	}
+	_, err = Config{Root: chain}.Get(strings.Repeat("n", 200) + "0")
+	requireOneLine(t, err, "interpolation loop")
+}

@@ -53,7 +53,7 @@ func plain(v any, depth int, visits *int) (any, error) {
 			}
 			pv, err := plain(x.Values[i], depth+1, visits)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %v", clip(ks, 60), err)
+				return nil, fmt.Errorf("%s: %v", label(ks), err)
 			}
 			m[ks] = pv
 		}
@@ -106,17 +106,18 @@ var ErrMissing = fmt.Errorf("missing")
 func (c Config) Get(path string) (any, error) { return c.get(path, 0) }
 
 func (c Config) get(path string, hops int) (any, error) {
+	name := label(path) // an interpolation's target comes from the file
 	if hops > 16 {
-		return nil, fmt.Errorf("config %s: interpolation loop", path)
+		return nil, fmt.Errorf("config %s: interpolation loop", name)
 	}
 	var cur any = c.Root
 	for _, part := range strings.Split(path, ".") {
 		m, ok := cur.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("config %s: %w (its parent is not a mapping)", path, ErrMissing)
+			return nil, fmt.Errorf("config %s: %w (its parent is not a mapping)", name, ErrMissing)
 		}
 		if cur, ok = m[part]; !ok {
-			return nil, fmt.Errorf("config %s: %w", path, ErrMissing)
+			return nil, fmt.Errorf("config %s: %w", name, ErrMissing)
 		}
 	}
 	s, ok := cur.(string)
@@ -124,19 +125,21 @@ func (c Config) get(path string, hops int) (any, error) {
 	case !ok:
 		return cur, nil
 	case s == "???":
-		return nil, fmt.Errorf("config %s: %w (the value is '???')", path, ErrMissing)
+		return nil, fmt.Errorf("config %s: %w (the value is '???')", name, ErrMissing)
 	case strings.HasPrefix(s, "${") && strings.HasSuffix(s, "}") && strings.Count(s, "${") == 1:
 		ref := s[2 : len(s)-1]
 		if ref == "" || len(ref) > 256 || strings.ContainsAny(ref, ":${} ") || strings.HasPrefix(ref, ".") {
-			return nil, fmt.Errorf("config %s: interpolation %s needs a resolver or a relative key, which this reader does not evaluate", path, Describe(s))
+			return nil, fmt.Errorf("config %s: interpolation %s needs a resolver or a relative key, which this reader does not evaluate", name, Describe(s))
 		}
 		v, err := c.get(ref, hops+1)
-		if err != nil {
-			return nil, fmt.Errorf("config %s = %s: %w", path, Describe(s), err)
+		if err != nil && hops > 0 {
+			return nil, err // the message names the first and the last link of a chain
+		} else if err != nil {
+			return nil, fmt.Errorf("config %s = %s: %w", name, Describe(s), err)
 		}
 		return v, nil
 	case strings.Contains(s, "${"):
-		return nil, fmt.Errorf("config %s: string interpolation %s is not evaluated by this reader", path, Describe(s))
+		return nil, fmt.Errorf("config %s: string interpolation %s is not evaluated by this reader", name, Describe(s))
 	}
 	return s, nil
 }
