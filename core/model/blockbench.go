@@ -53,8 +53,11 @@ func newChecked[T cpu.Float](cfg Config, batch, length int) (*Params[T], error) 
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if err := cfg.CheckNet(batch, length, true); err != nil { // before the parameters are allocated
+		return nil, err
+	}
 	p := NewParams[T](cfg)
-	return p, checkDims(p, batch, length)
+	return p, checkDims(p, batch, length, true)
 }
 
 // Run is one forward and one backward of the block.

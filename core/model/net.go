@@ -36,7 +36,7 @@ type Net[T cpu.Float] struct {
 // NewNet allocates a training network for up to batch sequences of length
 // positions (any length: attention is rotary, there is no position table).
 func NewNet[T cpu.Float](p *Params[T], batch, length int) (*Net[T], error) {
-	if err := checkDims(p, batch, length); err != nil {
+	if err := checkDims(p, batch, length, true); err != nil {
 		return nil, err
 	}
 	c := p.Cfg
@@ -58,7 +58,10 @@ func NewNet[T cpu.Float](p *Params[T], batch, length int) (*Net[T], error) {
 	return n, nil
 }
 
-func checkDims[T cpu.Float](p *Params[T], batch, length int) error {
+// checkDims refuses a network that cannot be built: bad sizes, or buffers
+// beyond MaxNetBytes (a batch or length no config bounds, since attention is
+// rotary and any length runs).
+func checkDims[T cpu.Float](p *Params[T], batch, length int, training bool) error {
 	if p == nil {
 		return fmt.Errorf("model: nil parameters")
 	}
@@ -68,7 +71,7 @@ func checkDims[T cpu.Float](p *Params[T], batch, length int) error {
 	if batch <= 0 || length <= 0 {
 		return fmt.Errorf("model: batch %d and length %d must be positive", batch, length)
 	}
-	return nil
+	return p.Cfg.CheckNet(batch, length, training)
 }
 
 // checkInputs validates x (b, L, K) and t (b) against a capacity.
@@ -203,7 +206,7 @@ type Inference[T cpu.Float] struct {
 // NewInference allocates a forward-only network for up to batch sequences
 // of length positions.
 func NewInference[T cpu.Float](p *Params[T], batch, length int) (*Inference[T], error) {
-	if err := checkDims(p, batch, length); err != nil {
+	if err := checkDims(p, batch, length, false); err != nil {
 		return nil, err
 	}
 	e := newEngine[T](p.Cfg, batch, length, false)
