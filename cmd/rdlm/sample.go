@@ -142,6 +142,12 @@ type sampleJob struct {
 	holdTxt string // the prompt or template after normalisation
 	smp     *sampler.Sampler
 	walk    *gpu.Walk // --backend webgpu without --trace: the whole walk on the device
+	// base samples a baseline model instead of the walk: ancestral for the
+	// autoregressive one, unmasking for the masked-diffusion one.
+	base interface {
+		Sample(dst []int, seed, first uint64, n int) error
+		SetHold(hold []int) error
+	}
 }
 
 func newSampleJob(f *sampleFlags, c *ckpt.Checkpoint) (*sampleJob, error) {
@@ -160,6 +166,9 @@ func newSampleJob(f *sampleFlags, c *ckpt.Checkpoint) (*sampleJob, error) {
 	}
 	if err := j.buildHold(mc.Length); err != nil {
 		return nil, err
+	}
+	if pc.IsAR() || pc.IsMDLM() {
+		return j, j.buildBaseline(c)
 	}
 	sched, mix, err := pc.Walk()
 	if err != nil {
@@ -206,6 +215,35 @@ func newSampleJob(f *sampleFlags, c *ckpt.Checkpoint) (*sampleJob, error) {
 		}
 	}
 	return j, nil
+}
+
+// buildBaseline sets up a baseline's sampler on the CPU network.
+func (j *sampleJob) buildBaseline(c *ckpt.Checkpoint) error {
+	f, pc, mc := j.f, c.Config.Process, c.Config.Model
+	switch {
+	case f.backend != "cpu":
+		return fmt.Errorf("the %q baseline samples on the CPU only (--backend cpu); the WGSL engine runs RDLM's walk", pc.Family)
+	case f.trace != "":
+		return usagef("--trace records RDLM's walk; the %q baseline has none", pc.Family)
+	}
+	net, err := model.NewInference(c.Params, j.batch, j.length)
+	if err != nil {
+		return err
+	}
+	den := sampler.DenoiserFunc(net.Forward)
+	if pc.IsAR() {
+		j.steps = j.length // one network pass per position
+		j.base, err = sampler.NewAncestral(den, j.batch, j.length, mc.Vocab)
+	} else {
+		j.base, err = sampler.NewMasked(den, j.batch, j.length, mc.Vocab, j.steps)
+	}
+	if err != nil {
+		return err
+	}
+	if j.hold != nil {
+		return j.base.SetHold(j.hold)
+	}
+	return nil
 }
 
 // buildHold turns --prompt or --template into a hold pattern and settles the
@@ -296,9 +334,14 @@ func (j *sampleJob) run(stdout io.Writer) error {
 	tokens := make([]int, j.batch*L)
 	for first := 0; first < n; first += j.batch {
 		m := min(j.batch, n-first)
-		sample := j.smp.Sample
-		if j.walk != nil {
+		var sample func(dst []int, seed, first uint64, n int) error
+		switch {
+		case j.base != nil:
+			sample = j.base.Sample
+		case j.walk != nil:
 			sample = j.walk.Sample
+		default:
+			sample = j.smp.Sample
 		}
 		if err := sample(tokens[:m*L], j.f.seed, uint64(first), m); err != nil {
 			return err

@@ -19,6 +19,7 @@ import (
 	"math"
 
 	"github.com/rdlm-go/rdlm/core/model"
+	"github.com/rdlm-go/rdlm/core/sampler"
 	"github.com/rdlm-go/rdlm/core/schedule"
 	"github.com/rdlm-go/rdlm/core/split"
 	"github.com/rdlm-go/rdlm/core/text"
@@ -116,10 +117,17 @@ const TokenizerBERT = "bert-base-uncased"
 const (
 	FamilyRDLM = "rdlm"
 	FamilyMDLM = "mdlm"
+	// FamilyAR is the autoregressive baseline: the same network with causal
+	// attention, reading the previous token at each position; its
+	// likelihood is exact.
+	FamilyAR = "ar"
 )
 
 // IsMDLM says whether the model is the masked-diffusion baseline.
 func (p Process) IsMDLM() bool { return p.Family == FamilyMDLM }
+
+// IsAR says whether the model is the autoregressive baseline.
+func (p Process) IsAR() bool { return p.Family == FamilyAR }
 
 // Training records how a checkpoint was trained: what evaluation and a
 // reader of the run need beyond the process (the objective, the time
@@ -157,8 +165,10 @@ func (p Process) Validate() error {
 		return fmt.Errorf("process.rho_scale must be finite and > 0, got %g", p.RhoScale)
 	case p.SampleSteps < 1:
 		return fmt.Errorf("process.sample_steps must be >= 1, got %d", p.SampleSteps)
-	case p.Family != "" && p.Family != FamilyRDLM && p.Family != FamilyMDLM:
-		return fmt.Errorf("process.family must be %q or %q, got %q", FamilyRDLM, FamilyMDLM, p.Family)
+	case p.SampleSteps > sampler.MaxSteps:
+		return fmt.Errorf("process.sample_steps %d is beyond the limit of %d (sampler.MaxSteps)", p.SampleSteps, sampler.MaxSteps)
+	case p.Family != "" && p.Family != FamilyRDLM && p.Family != FamilyMDLM && p.Family != FamilyAR:
+		return fmt.Errorf("process.family must be %q, %q or %q, got %q", FamilyRDLM, FamilyMDLM, FamilyAR, p.Family)
 	}
 	if _, err := schedule.ByName(p.Schedule, p.Beta0, p.Beta1); err != nil {
 		return fmt.Errorf("process.schedule/beta0/beta1: %v", err)
@@ -186,8 +196,14 @@ func (c Config) Validate() error {
 	if err := c.Model.Validate(); err != nil {
 		return err // already names the model field
 	}
+	if err := c.Model.CheckLimits(); err != nil {
+		return err // before anything is sized from the config
+	}
 	if err := c.Process.Validate(); err != nil {
 		return err
+	}
+	if c.Model.Causal != c.Process.IsAR() {
+		return fmt.Errorf("model.causal is %v but process.family is %q: causal attention is the autoregressive model's, and only its", c.Model.Causal, c.Process.Family)
 	}
 	if c.Process.Vocab == "text8" && c.Model.Vocab != text.Text8().Size() {
 		return fmt.Errorf("model.vocab is %d but process.vocab %q has %d tokens", c.Model.Vocab, c.Process.Vocab, text.Text8().Size())
@@ -211,6 +227,8 @@ func (c Config) Validate() error {
 		switch {
 		case im.Height < 1 || im.Width < 1 || (im.Channels != 1 && im.Channels != 3):
 			return fmt.Errorf("process.image: %dx%d with %d channels: sides must be >= 1 and channels 1 or 3", im.Height, im.Width, im.Channels)
+		case im.Height > model.MaxLength || im.Width > model.MaxLength: // so that Values cannot overflow
+			return fmt.Errorf("process.image: %dx%d: a side is beyond the limit of %d (model.MaxLength)", im.Height, im.Width, model.MaxLength)
 		case im.Values()*digits != c.Model.Length:
 			return fmt.Errorf("process.image: %dx%dx%d values of %d position(s) each are %d positions, but model.length is %d",
 				im.Height, im.Width, im.Channels, digits, im.Values()*digits, c.Model.Length)

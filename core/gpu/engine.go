@@ -50,6 +50,9 @@ func NewEngine(d Driver, p *model.Params[float32], batch, length int) (*Engine, 
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	if c.Causal {
+		return nil, fmt.Errorf("gpu: the WGSL engine has no causal attention (the autoregressive model runs on the CPU)")
+	}
 	if batch < 1 || length < 1 {
 		return nil, fmt.Errorf("gpu: batch %d and length %d must be positive", batch, length)
 	}

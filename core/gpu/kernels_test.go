@@ -146,7 +146,7 @@ func TestKernelRotaryAndAttention(t *testing.T) {
 			nn.RotaryForward(k, qkv[base+D:], 3*D, cosT, sinT, L, hd)
 			nn.GatherHead(v, qkv[base+2*D:], 3*D, L, hd)
 			copy(rotQ[(b*H+hh)*L*hd:], q)
-			nn.AttentionForward(o, probs, q, k, v, L, hd)
+			nn.AttentionForward(o, probs, q, k, v, L, hd, false)
 			nn.ScatterHead(want[b*L*D+hh*hd:], D, o, L, hd)
 		}
 	}

@@ -20,6 +20,10 @@ type Config struct {
 	Heads  int `json:"heads"`  // attention heads; head dim D/Heads must be even (rotary)
 	Blocks int `json:"blocks"` // transformer blocks
 	Cond   int `json:"cond"`   // C, width of the time conditioning vector
+	// Causal makes attention see only the positions up to the query's own:
+	// the same network as an autoregressive model (the paper's AR row),
+	// reading the previous token at each position.
+	Causal bool `json:"causal,omitempty"`
 }
 
 // TimeFeatures is the width of the sinusoidal time embedding fed to the time

@@ -47,6 +47,7 @@ type engine[T cpu.Float] struct {
 	B, N, S             int // current batch, rows B*L, row chunks per sequence
 	D, H, hd, C, K, hid int // hidden, heads, head dim, cond, vocab, MLP width 4D
 	workers             int
+	causal              bool // attention sees only earlier positions (the autoregressive model)
 
 	cos, sin []T // (L, hd/2) rotary table
 	qkv      []T // (capN, 3D) fused projections, before the split into heads
@@ -75,7 +76,7 @@ type engine[T cpu.Float] struct {
 func newEngine[T cpu.Float](c Config, batch, length int, train bool) *engine[T] {
 	e := &engine[T]{
 		capB: batch, L: length, D: c.Hidden, H: c.Heads, hd: c.HeadDim(), C: c.Cond, K: c.Vocab,
-		hid: MLPRatio * c.Hidden, workers: nn.Workers(),
+		hid: MLPRatio * c.Hidden, workers: nn.Workers(), causal: c.Causal,
 	}
 	capN, D, W := batch*length, e.D, e.workers
 	e.cos, e.sin = make([]T, length*e.hd/2), make([]T, length*e.hd/2)

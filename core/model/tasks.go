@@ -139,7 +139,7 @@ func (t *attnTask[T]) Run(worker, lo, hi int) {
 			nn.RotaryForward(q, e.qkv[base:], 3*D, e.cos, e.sin, L, hd)
 			nn.RotaryForward(k, e.qkv[base+D:], 3*D, e.cos, e.sin, L, hd)
 			nn.GatherHead(v, e.qkv[base+2*D:], 3*D, L, hd)
-			nn.AttentionForward(w(e.wo), probs, q, k, v, L, hd)
+			nn.AttentionForward(w(e.wo), probs, q, k, v, L, hd, e.causal)
 			nn.ScatterHead(a.att[outBase:], D, w(e.wo), L, hd)
 			continue
 		}

@@ -6,17 +6,27 @@ import (
 	"github.com/rdlm-go/rdlm/core/cpu"
 )
 
-// AttentionForward is bidirectional softmax attention for one head:
+// AttentionForward is softmax attention for one head, bidirectional or,
+// with causal, over positions up to the query's own:
 //
 //	probs = softmax(q k^T / sqrt(hd)) row by row;  out = probs v
 //
+// A causal row r keeps zeros at columns past r. AttentionBackward needs no
+// causal flag: the softmax backward of a zero probability is zero.
+//
 //	out (l, hd), probs (l, l): kept for the backward (or scratch at inference)
 //	q, k, v (l, hd)
-func AttentionForward[T cpu.Float](out, probs, q, k, v []T, l, hd int) {
+func AttentionForward[T cpu.Float](out, probs, q, k, v []T, l, hd int, causal bool) {
 	MatMulNT(probs, q, k, l, l, hd, false)
 	scale := T(1 / math.Sqrt(float64(hd)))
 	for r := 0; r < l; r++ {
-		softmaxScaledRow(probs[r*l:(r+1)*l], scale)
+		row := probs[r*l : (r+1)*l]
+		if causal {
+			softmaxScaledRow(row[:r+1], scale)
+			clear(row[r+1:])
+			continue
+		}
+		softmaxScaledRow(row, scale)
 	}
 	MatMulNN(out, probs, v, l, hd, l, false)
 }

@@ -117,38 +117,45 @@ func TestRotary(t *testing.T) {
 	}
 }
 
+// Both modes against a direct evaluation (the causal one sums over j <= i
+// only), and their gradients against finite differences.
 func TestAttention(t *testing.T) {
 	const l, hd = 7, 6
-	q, k, v := randn(1, l*hd), randn(2, l*hd), randn(3, l*hd)
-	probe := randn(4, l*hd)
-	out, probs := make([]float64, l*hd), make([]float64, l*l)
-	loss := func() float64 { AttentionForward(out, probs, q, k, v, l, hd); return testutil.Dot(probe, out) }
-	loss()
-	// Forward against a direct evaluation.
-	for i := 0; i < l; i++ {
-		w := make([]float64, l)
-		z := 0.0
-		for j := 0; j < l; j++ {
-			s := 0.0
+	for _, causal := range []bool{false, true} {
+		q, k, v := randn(1, l*hd), randn(2, l*hd), randn(3, l*hd)
+		probe := randn(4, l*hd)
+		out, probs := make([]float64, l*hd), make([]float64, l*l)
+		loss := func() float64 { AttentionForward(out, probs, q, k, v, l, hd, causal); return testutil.Dot(probe, out) }
+		loss()
+		for i := 0; i < l; i++ {
+			last := l - 1
+			if causal {
+				last = i
+			}
+			w := make([]float64, l)
+			z := 0.0
+			for j := 0; j <= last; j++ {
+				s := 0.0
+				for p := 0; p < hd; p++ {
+					s += q[i*hd+p] * k[j*hd+p]
+				}
+				w[j] = math.Exp(s / math.Sqrt(hd))
+				z += w[j]
+			}
 			for p := 0; p < hd; p++ {
-				s += q[i*hd+p] * k[j*hd+p]
+				o := 0.0
+				for j := 0; j <= last; j++ {
+					o += w[j] / z * v[j*hd+p]
+				}
+				require.InDelta(t, o, out[i*hd+p], 1e-13, "causal %v", causal)
 			}
-			w[j] = math.Exp(s / math.Sqrt(hd))
-			z += w[j]
 		}
-		for p := 0; p < hd; p++ {
-			o := 0.0
-			for j := 0; j < l; j++ {
-				o += w[j] / z * v[j*hd+p]
-			}
-			require.InDelta(t, o, out[i*hd+p], 1e-13)
-		}
+		dq, dk, dv, scratch := make([]float64, l*hd), make([]float64, l*hd), make([]float64, l*hd), make([]float64, l*l)
+		AttentionBackward(dq, dk, dv, scratch, probe, probs, q, k, v, l, hd)
+		require.Less(t, testutil.FiniteDiffRelErr(t, "dq", q, dq, loss), gradTol)
+		require.Less(t, testutil.FiniteDiffRelErr(t, "dk", k, dk, loss), gradTol)
+		require.Less(t, testutil.FiniteDiffRelErr(t, "dv", v, dv, loss), gradTol)
 	}
-	dq, dk, dv, scratch := make([]float64, l*hd), make([]float64, l*hd), make([]float64, l*hd), make([]float64, l*l)
-	AttentionBackward(dq, dk, dv, scratch, probe, probs, q, k, v, l, hd)
-	require.Less(t, testutil.FiniteDiffRelErr(t, "dq", q, dq, loss), gradTol)
-	require.Less(t, testutil.FiniteDiffRelErr(t, "dk", k, dk, loss), gradTol)
-	require.Less(t, testutil.FiniteDiffRelErr(t, "dv", v, dv, loss), gradTol)
 }
 
 func TestGelu(t *testing.T) {

@@ -128,6 +128,10 @@ func NewWithDenoiser(net Denoiser, vocab, length int, proc ckpt.Process, opt Opt
 	if o, err = withFamily(o, opt.Family, proc.Family); err != nil {
 		return nil, err
 	}
+	if o.Family == FamilyAR {
+		// The likelihood is exact: one pass per sequence says it all.
+		o.TimesPerSequence, o.Proposal = 1, ProposalUniform
+	}
 	sched, err := proc.NoiseSchedule()
 	if err != nil {
 		return nil, fmt.Errorf("eval: %v", err)
@@ -245,8 +249,11 @@ func (e *Evaluator) evalRows(rows int) error {
 				e.seqIdx[q/e.l], q%e.l, tok, e.k)
 		}
 	}
-	if e.opt.Family == FamilyMDLM {
+	switch e.opt.Family {
+	case FamilyMDLM:
 		return e.mdlmRows(rows)
+	case FamilyAR:
+		return e.arRows(rows)
 	}
 	return e.rdlmRows(rows)
 }

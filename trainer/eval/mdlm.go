@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/nn"
 	"github.com/rdlm-go/rdlm/trainer/objective"
 )
@@ -42,4 +43,25 @@ func (e *Evaluator) cePosition(q int) {
 	z := e.logits[q*e.k : (q+1)*e.k]
 	ce := nn.LogSumExp(z) - float64(z[e.tokens[q]])
 	e.posLoss[q] = ce / e.time[q/e.l]
+}
+
+// arRows scores each row exactly under the autoregressive model: the
+// shifted input, t = 0, and the cross-entropy of every position, weight 1.
+func (e *Evaluator) arRows(rows int) error {
+	l, k := e.l, e.k
+	for r := range rows {
+		e.netTime[r], e.time[r], e.weight[r] = 0, 0, 1
+		model.EncodeShifted(e.x[r*l*k:(r+1)*l*k], e.tokens[r*l:(r+1)*l], k)
+	}
+	if err := e.forward(rows); err != nil {
+		return err
+	}
+	return e.forPositions(phaseNLL, rows*l)
+}
+
+// nllPosition is position q's negative log-likelihood under the
+// autoregressive model.
+func (e *Evaluator) nllPosition(q int) {
+	z := e.logits[q*e.k : (q+1)*e.k]
+	e.posLoss[q] = nn.LogSumExp(z) - float64(z[e.tokens[q]])
 }

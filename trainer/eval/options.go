@@ -13,6 +13,7 @@ import (
 const (
 	FamilyRDLM = ckpt.FamilyRDLM
 	FamilyMDLM = ckpt.FamilyMDLM
+	FamilyAR   = ckpt.FamilyAR
 )
 
 // Defaults applied to zero Options fields.
@@ -73,9 +74,9 @@ type Options struct {
 // withDefaults fills zero fields and rejects values out of range.
 func (o Options) withDefaults() (Options, error) {
 	switch o.Family {
-	case "", FamilyRDLM, FamilyMDLM:
+	case "", FamilyRDLM, FamilyMDLM, FamilyAR:
 	default:
-		return o, fmt.Errorf("eval: unknown model family %q (want %q or %q)", o.Family, FamilyRDLM, FamilyMDLM)
+		return o, fmt.Errorf("eval: unknown model family %q (want %q, %q or %q)", o.Family, FamilyRDLM, FamilyMDLM, FamilyAR)
 	}
 	if o.Seeds == 0 {
 		o.Seeds = DefaultSeeds
@@ -127,6 +128,8 @@ func (o Options) Estimator() string {
 	}
 	name := fmt.Sprintf("simulated-bridge-%d", o.BridgeSteps)
 	switch {
+	case o.Family == FamilyAR:
+		return "exact-nll"
 	case o.Family == FamilyMDLM:
 		name = "mdlm-loglinear"
 	case o.Bridge == BridgeGraded:
@@ -152,7 +155,7 @@ type Result struct {
 	Seeds       int
 	Times       int    // times per sequence and seed
 	Length      int    // L, tokens per sequence
-	Family      string // FamilyRDLM or FamilyMDLM
+	Family      string // FamilyRDLM, FamilyMDLM or FamilyAR
 	Estimator   string // e.g. "simulated-bridge-500" or "mdlm-loglinear"
 	StepThr     float64
 }

@@ -10,6 +10,7 @@ const (
 	phaseGraded              // RDLM: one graded path per (sequence, position) for all its rows
 	phaseDrift               // RDLM: generative drift and drift loss
 	phaseCE                  // MDLM: weighted cross-entropy of masked positions
+	phaseNLL                 // AR: each position's negative log-likelihood
 )
 
 // positionTask runs one phase over positions [0, n) cut into shares. Each
@@ -63,6 +64,8 @@ func (e *Evaluator) position(ph phase, worker, q int) error {
 		return e.driftPosition(worker, q)
 	case phaseCE:
 		e.cePosition(q)
+	case phaseNLL:
+		e.nllPosition(q)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ const (
 	ELBO   = "elbo"    // RDLM drift matching: the NELBO integrand
 	CEELBO = "ce+elbo" // RDLM: the sum of the two, per sequence, in nats
 	MDLM   = "mdlm"    // masked discrete diffusion (the baseline)
+	AR     = "ar"      // autoregressive (the other baseline): causal attention, exact likelihood
 )
 
 // The time samplers (Config.Times).
@@ -25,7 +26,7 @@ const (
 
 // Config says which loss to train and how times are drawn.
 type Config struct {
-	Kind    string     // CE, ELBO, CEELBO or MDLM
+	Kind    string     // CE, ELBO, CEELBO, MDLM or AR
 	Times   string     // TimesImportance, TimesUniform or TimesAdaptive (MDLM: uniform or adaptive)
 	Window  [2]float64 // (left, right) of the importance density
 	StepThr float64    // RDLM mixture: t below it starts at u, else at e_m
@@ -35,8 +36,13 @@ type Config struct {
 func (c Config) Validate() error {
 	switch c.Kind {
 	case CE, ELBO, CEELBO, MDLM:
+	case AR:
+		if c.Times != TimesUniform {
+			return fmt.Errorf("objective %s: times must be %q (an autoregressive model has no diffusion time)", AR, TimesUniform)
+		}
+		return nil
 	default:
-		return fmt.Errorf("objective %q: want %s, %s, %s or %s", c.Kind, CE, ELBO, CEELBO, MDLM)
+		return fmt.Errorf("objective %q: want %s, %s, %s, %s or %s", c.Kind, CE, ELBO, CEELBO, MDLM, AR)
 	}
 	switch c.Times {
 	case TimesUniform, TimesAdaptive:

@@ -58,8 +58,11 @@ func New[T cpu.Float](cfg Config, tab *tables.Tables, sched schedule.Schedule, v
 		t: make([]float64, batch), weight: make([]float64, batch), tIn: make([]T, batch),
 		in: make([]T, batch*length*vocab), stat: make([]float64, batch)}
 	o.adapt, _ = ts.(*process.AdaptiveTimes)
-	if cfg.Kind == MDLM {
+	switch cfg.Kind {
+	case MDLM:
 		o.masked = make([]bool, batch*length)
+		return o, nil
+	case AR:
 		return o, nil
 	}
 	if tab == nil || sched == nil {
@@ -98,10 +101,15 @@ func (o *Objective[T]) Corrupt(tokens []int32, b int, seed, step uint64) (x, t [
 		return nil, nil, err
 	}
 	o.b = b
-	if o.Kind == MDLM {
+	switch o.Kind {
+	case MDLM:
 		o.corruptMasked(tokens, seed, step)
-	} else if err := o.corruptSphere(tokens, seed, step); err != nil {
-		return nil, nil, err
+	case AR:
+		o.corruptAR(tokens)
+	default:
+		if err := o.corruptSphere(tokens, seed, step); err != nil {
+			return nil, nil, err
+		}
 	}
 	return o.in[:b*o.Length*o.Vocab], o.tIn[:b], nil
 }
@@ -126,6 +134,8 @@ func (o *Objective[T]) Loss(logits []T, tokens []int32, dlogits []T) (float64, e
 		loss = o.lossELBO(logits, tokens, dlogits, false)
 	case CEELBO:
 		loss = o.lossELBO(logits, tokens, dlogits, true)
+	case AR:
+		loss = o.lossAR(logits, tokens, dlogits)
 	default:
 		loss = o.lossMasked(logits, tokens, dlogits)
 	}

@@ -213,7 +213,7 @@ func (tr *Trainer) writeCheckpoint(dir string) error {
 		Training: &ckpt.Training{Objective: cfg.Objective, Times: cfg.Times, Window: cfg.Window, Data: cfg.Data,
 			Batch: cfg.Batch, Seed: cfg.Seed, TableParticles: cfg.TableParticles},
 	}}
-	if cfg.Family() == ckpt.FamilyMDLM {
+	if cfg.Family() != ckpt.FamilyRDLM {
 		c.Config.Training.Window, c.Config.Training.TableParticles = [2]float64{}, 0
 	}
 	if err := ckpt.Save(dir, c); err != nil {

@@ -160,15 +160,20 @@ func LoadConfig(nameOrPath string) (Config, error) {
 // also switches the time sampling to uniform.
 func (c *Config) SetObjective(kind string) {
 	c.Objective = kind
-	if kind == objective.MDLM {
+	if kind == objective.MDLM || kind == objective.AR {
 		c.Times = objective.TimesUniform
 	}
+	c.Model.Causal = kind == objective.AR
 }
 
-// Family is the model family the objective trains: ckpt.FamilyMDLM or ckpt.FamilyRDLM.
+// Family is the model family the objective trains: ckpt.FamilyMDLM,
+// ckpt.FamilyAR or ckpt.FamilyRDLM.
 func (c Config) Family() string {
-	if c.Objective == objective.MDLM {
+	switch c.Objective {
+	case objective.MDLM:
 		return ckpt.FamilyMDLM
+	case objective.AR:
+		return ckpt.FamilyAR
 	}
 	return ckpt.FamilyRDLM
 }
@@ -184,6 +189,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.objective().Validate(); err != nil {
 		return err
+	}
+	if c.Model.Causal != (c.Objective == objective.AR) {
+		return fmt.Errorf("model.causal is %v but the objective is %q: causal attention is the autoregressive model's, and only its", c.Model.Causal, c.Objective)
 	}
 	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 	switch {

@@ -156,8 +156,8 @@ func (tr *Trainer) build() error {
 		}
 	}
 	tr.proc.StepThr, tr.proc.RhoFormula, tr.proc.RhoScale = cfg.StepThr, cfg.RhoFormula, cfg.RhoScale
-	if cfg.Family() == ckpt.FamilyMDLM {
-		tr.proc.Family = ckpt.FamilyMDLM
+	if f := cfg.Family(); f != ckpt.FamilyRDLM {
+		tr.proc.Family = f
 	}
 	sched, err := tr.proc.NoiseSchedule()
 	if err != nil {

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+
+	"github.com/rdlm-go/rdlm/core/ckpt"
+	"github.com/rdlm-go/rdlm/core/text"
+	"github.com/rdlm-go/rdlm/trainer/eval"
+)
+
+func init() {
+	register(&command{
+		name:    "score",
+		summary: "judge texts (samples) with an autoregressive model: its bits per character, and their unigram entropy",
+		usage:   "--text FILE [--judge MODEL] [--batch B] [--json]",
+		run:     runScore,
+	})
+}
+
+// defaultJudge is the built-in autoregressive model.
+const defaultJudge = "shakespeare-ar"
+
+// maxScoreText bounds the text file: far more than any set of samples.
+const maxScoreText = 64 << 20
+
+func runScore(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	judgeName := fs.String("judge", defaultJudge, "the autoregressive model that judges (a built-in name or a checkpoint folder)")
+	textPath := fs.String("text", "", "the texts to judge, one per line (as `rdlm sample` prints them); - for standard input")
+	batch := fs.Int("batch", 8, "windows per network call; does not change the figures")
+	asJSON := fs.Bool("json", false, "print one JSON line")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case *textPath == "":
+		return usagef("--text FILE is required")
+	case *batch < 1 || *batch > maxEvalBatch:
+		return usagef("--batch must lie in [1, %d], got %d", maxEvalBatch, *batch)
+	}
+	c, label, err := loadModel(*judgeName)
+	if err != nil {
+		return err
+	}
+	if !c.Config.Process.IsAR() {
+		family := c.Config.Process.Family
+		if family == "" {
+			family = ckpt.FamilyRDLM
+		}
+		return fmt.Errorf("judge %s is a %q model; a judge must be autoregressive (family %q), e.g. the built-in %s",
+			label, family, ckpt.FamilyAR, defaultJudge)
+	}
+	if c.Config.Process.Vocab != "text8" {
+		return fmt.Errorf("judge %s speaks the %q vocabulary; score reads text in the text8 alphabet", label, c.Config.Process.Vocab)
+	}
+	raw, err := readBounded(*textPath, maxScoreText)
+	if err != nil {
+		return err
+	}
+	texts, changed, err := scoreTexts(string(raw))
+	if err != nil {
+		return fmt.Errorf("--text %s: %v", *textPath, err)
+	}
+	j, err := eval.NewJudge(c.Params, *batch)
+	if err != nil {
+		return err
+	}
+	nll, err := j.Score(texts)
+	if err != nil {
+		return err
+	}
+	var bits, chars, entropy float64
+	for i, tx := range texts {
+		bits += nll[i] / math.Ln2
+		chars += float64(len(tx))
+		entropy += eval.UnigramEntropy(tx)
+	}
+	bpc, meanEntropy := bits/chars, entropy/float64(len(texts))
+	if *asJSON {
+		return writeJSON(stdout, map[string]any{"bpc": bpc, "entropy": meanEntropy, "texts": len(texts), "characters": int(chars),
+			"normalised_characters": changed, "judge": label, "judge_step": c.Config.Step})
+	}
+	_, err = fmt.Fprintf(stdout, "%d texts, %d characters: judge %s gives %.4f bits per character; mean unigram entropy %.4f bits%s\n",
+		len(texts), int(chars), label, bpc, meanEntropy, normalisedNote(changed))
+	return err
+}
+
+// scoreTexts cuts the input into texts, one per non-empty line. A line in
+// the text8 alphabet is taken as it is; any other is normalised to it, and
+// the characters the normalisation changed or dropped are counted (so that
+// nothing is changed silently).
+func scoreTexts(s string) (texts [][]int32, changed int, err error) {
+	v := text.Text8()
+	for _, line := range strings.Split(s, "\n") {
+		line = strings.TrimRight(line, "\r")
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		// A sample is already in the alphabet (spaces and all): judge it as
+		// it is; anything else is normalised, and the change counted.
+		ids, err := v.Encode(line)
+		if err != nil {
+			norm := text.NormalizeText8(line)
+			changed += editsBetween(line, norm)
+			if ids, err = v.Encode(norm); err != nil {
+				return nil, 0, err
+			}
+		}
+		tx := make([]int32, len(ids))
+		for i, id := range ids {
+			tx[i] = int32(id)
+		}
+		texts = append(texts, tx)
+	}
+	if len(texts) == 0 {
+		return nil, 0, fmt.Errorf("no text to judge (every line is empty)")
+	}
+	return texts, changed, nil
+}
+
+// editsBetween counts the characters of a that do not survive as
+// themselves in b, its normalisation: a rough count, enough to say that
+// something was changed and about how much.
+func editsBetween(a, b string) int {
+	if a == b {
+		return 0
+	}
+	ra := []rune(a)
+	same := 0
+	for i, r := range []rune(b) {
+		if i < len(ra) && ra[i] == r {
+			same++
+		}
+	}
+	return max(len(ra)-same, 1)
+}
+
+func normalisedNote(changed int) string {
+	if changed == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d characters were changed or dropped to fit the text8 alphabet)", changed)
+}
+
+// readBounded reads a regular file (or - for standard input) of at most
+// limit bytes, refusing anything larger before reading it whole.
+func readBounded(path string, limit int64) ([]byte, error) {
+	var r io.Reader = os.Stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return nil, err
+		}
+		if !st.Mode().IsRegular() {
+			return nil, fmt.Errorf("%s is not a regular file", path)
+		}
+		if st.Size() > limit {
+			return nil, fmt.Errorf("%s is %d bytes, more than the %d this command reads", path, st.Size(), limit)
+		}
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is more than the %d bytes this command reads", path, limit)
+	}
+	return b, nil
+}
