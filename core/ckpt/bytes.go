@@ -1,30 +1,20 @@
 package ckpt
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 
-	"github.com/rdlm-go/rdlm/core/model"
-	"github.com/rdlm-go/rdlm/core/safetensors"
+	"github.com/rdlm-go/rdlm/internal/userfile"
 )
 
 // ParseConfig decodes and validates the bytes of a config.json with the same
 // rules as ReadConfig (unknown fields are errors). The browser calls it
 // before downloading the weights, to refuse a model that cannot run early.
 func ParseConfig(b []byte) (Config, error) {
-	var cfg Config
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
-		return cfg, fmt.Errorf("%s: not a valid checkpoint config: %v", ConfigFile, err)
+	if int64(len(b)) > userfile.Config.Bytes {
+		return Config{}, fmt.Errorf("%s: %d bytes, and %s", ConfigFile, len(b), userfile.Config)
 	}
-	if dec.More() {
-		return cfg, fmt.Errorf("%s: trailing data after the JSON object", ConfigFile)
-	}
-	if err := cfg.Validate(); err != nil {
+	cfg, err := decodeConfig(b)
+	if err != nil {
 		return cfg, fmt.Errorf("%s: %v", ConfigFile, err)
 	}
 	return cfg, nil
@@ -38,18 +28,9 @@ func FromBytes(configJSON, weights []byte) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := safetensors.Read(weights)
+	c, err := fromWeights(cfg, weights)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", WeightsFile, err)
 	}
-	params := model.NewParams[float32](cfg.Model)
-	if err := decodeParams(cfg.Model, f, params); err != nil {
-		return nil, fmt.Errorf("%s: %v", WeightsFile, err)
-	}
-	sum := sha256.Sum256(weights)
-	if got := hex.EncodeToString(sum[:]); got != cfg.WeightsSHA256 {
-		return nil, fmt.Errorf("%s: sha256 %s does not match %s (weights_sha256 %s): the file is damaged or belongs to another config",
-			WeightsFile, got, ConfigFile, cfg.WeightsSHA256)
-	}
-	return &Checkpoint{Config: cfg, Params: params}, nil
+	return c, nil
 }

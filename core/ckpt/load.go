@@ -9,11 +9,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
-	"sort"
 
 	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/safetensors"
+	"github.com/rdlm-go/rdlm/internal/userfile"
 )
 
 // ReadConfig reads and validates dir/config.json. Unknown fields are errors:
@@ -26,20 +25,32 @@ func ReadConfig(dir string) (Config, error) {
 		return cfg, fmt.Errorf("checkpoint %s: not a folder (a checkpoint is a folder holding %s and %s)", dir, ConfigFile, WeightsFile)
 	}
 	path := filepath.Join(dir, ConfigFile)
-	b, err := os.ReadFile(path)
+	b, err := userfile.Read(path, userfile.Config)
 	if err != nil {
 		return cfg, fmt.Errorf("checkpoint %s: %v", dir, err)
 	}
+	cfg, err = decodeConfig(b)
+	if err != nil {
+		return cfg, fmt.Errorf("%s: %v", path, err)
+	}
+	return cfg, nil
+}
+
+// decodeConfig is the one parser of config.json's bytes: strict JSON, one
+// object, then every field validated (sizes within the model's limits
+// included, so that nothing is ever sized from an absurd value).
+func decodeConfig(b []byte) (Config, error) {
+	var cfg Config
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cfg); err != nil {
-		return cfg, fmt.Errorf("%s: not a valid checkpoint config: %v", path, err)
+		return cfg, fmt.Errorf("not a valid checkpoint config: %v", err)
 	}
 	if dec.More() {
-		return cfg, fmt.Errorf("%s: trailing data after the JSON object", path)
+		return cfg, fmt.Errorf("trailing data after the JSON object")
 	}
 	if err := cfg.Validate(); err != nil {
-		return cfg, fmt.Errorf("%s: %v", path, err)
+		return cfg, err
 	}
 	return cfg, nil
 }
@@ -48,36 +59,63 @@ func ReadConfig(dir string) (Config, error) {
 // specific to the most general so that the error names the place at fault:
 // the config; the weights file's structure (byte ranges, via safetensors);
 // each expected tensor in the reference's order (present, float dtype,
-// shape, finite values); no unexpected tensors; and last the checksum, which
-// catches damage the structure cannot see (a flipped bit in a weight).
+// shape); no unexpected tensors; the config the weights were saved with;
+// then, with the parameters allocated (as many as the file holds), finite
+// values; and last the checksum, which catches damage the structure cannot
+// see (a flipped bit in a weight).
 func Load(dir string) (*Checkpoint, error) {
 	cfg, err := ReadConfig(dir)
 	if err != nil {
 		return nil, err
 	}
 	path := filepath.Join(dir, WeightsFile)
-	b, err := os.ReadFile(path)
+	b, err := userfile.Read(path, userfile.Tensors)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %v", dir, err)
 	}
-	f, err := safetensors.Read(b)
+	c, err := fromWeights(cfg, b)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
+	return c, nil
+}
+
+// fromWeights checks the weights file's bytes against a validated config
+// and decodes them; errors name no file, the caller does.
+func fromWeights(cfg Config, b []byte) (*Checkpoint, error) {
+	f, err := safetensors.Read(b)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkTensors(cfg.Model, f); err != nil {
+		return nil, err
+	}
+	if err := checkSavedConfig(cfg, f); err != nil {
+		return nil, err
+	}
+	// Every tensor has the shape the config gives it and nothing else is
+	// in the file: the parameters are no more than the file's bytes.
 	params := model.NewParams[float32](cfg.Model)
 	if err := decodeParams(cfg.Model, f, params); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, err
 	}
 	sum := sha256.Sum256(b)
 	if got := hex.EncodeToString(sum[:]); got != cfg.WeightsSHA256 {
-		return nil, fmt.Errorf("%s: sha256 %s does not match %s (weights_sha256 %s): the file is damaged or belongs to another config",
-			path, got, ConfigFile, cfg.WeightsSHA256)
+		return nil, fmt.Errorf("sha256 %s does not match %s (weights_sha256 %s): the file is damaged or belongs to another config",
+			got, ConfigFile, cfg.WeightsSHA256)
 	}
 	return &Checkpoint{Config: cfg, Params: params}, nil
 }
 
-// decodeParams fills params from f, reporting the first tensor at fault.
-func decodeParams(mc model.Config, f *safetensors.File, params *model.Params[float32]) error {
+// checkTensors compares the file's header with the tensors the config
+// implies, allocating nothing the size of a tensor: names, dtypes and shapes
+// of every expected tensor, and no others.
+func checkTensors(mc model.Config, f *safetensors.File) error {
+	// Every block has tensors of its own: more blocks than tensors is
+	// refused before the specs of a thousand blocks are listed.
+	if mc.Blocks > len(f.Tensors) {
+		return fmt.Errorf("the config's model.blocks is %d, but the file holds %d tensors in all", mc.Blocks, len(f.Tensors))
+	}
 	specs := mc.Specs()
 	expected := make(map[string]bool, len(specs))
 	for _, s := range specs {
@@ -91,11 +129,48 @@ func decodeParams(mc model.Config, f *safetensors.File, params *model.Params[flo
 		default:
 			return fmt.Errorf("tensor %q has dtype %s; weights must be F32, F16 or BF16", s.Name, t.DType)
 		}
-		if !slices.Equal(t.Shape, s.Shape) {
+		if !equalShape(t.Shape, s.Shape) {
 			return fmt.Errorf("tensor %q has shape %v, the config needs %v", s.Name, t.Shape, s.Shape)
 		}
+	}
+	var stray []string
+	for _, name := range f.Order {
+		if !expected[name] {
+			stray = append(stray, name)
+		}
+	}
+	if len(stray) > 0 {
+		return fmt.Errorf("unexpected tensor %q (%d not in the model config)", minString(stray), len(stray))
+	}
+	return nil
+}
+
+func equalShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func minString(s []string) string {
+	m := s[0]
+	for _, x := range s[1:] {
+		m = min(m, x)
+	}
+	return m
+}
+
+// decodeParams fills params from f, whose tensors checkTensors has passed,
+// reporting the first non-finite weight.
+func decodeParams(mc model.Config, f *safetensors.File, params *model.Params[float32]) error {
+	for _, s := range mc.Specs() {
 		dst := params.View(s.Name)
-		if err := t.DecodeInto(dst); err != nil {
+		if err := f.Tensors[s.Name].DecodeInto(dst); err != nil {
 			return err
 		}
 		for i, x := range dst {
@@ -103,16 +178,6 @@ func decodeParams(mc model.Config, f *safetensors.File, params *model.Params[flo
 				return fmt.Errorf("tensor %q element %d is %g", s.Name, i, x)
 			}
 		}
-	}
-	var stray []string
-	for name := range f.Tensors {
-		if !expected[name] {
-			stray = append(stray, name)
-		}
-	}
-	if len(stray) > 0 {
-		sort.Strings(stray)
-		return fmt.Errorf("unexpected tensor %q (%d not in the model config)", stray[0], len(stray))
 	}
 	return nil
 }

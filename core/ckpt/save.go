@@ -68,9 +68,13 @@ func Save(dir string, c *Checkpoint) error {
 	// config's checksum disowns the new weights, so a crash in between is
 	// reported by Load instead of pairing a config with weights it did not
 	// describe.
+	meta, err := savedConfigMetadata(cfg)
+	if err != nil {
+		return fmt.Errorf("checkpoint %s: %v", dir, err)
+	}
 	h := sha256.New()
 	err = atomicfile.Write(filepath.Join(dir, WeightsFile), func(w io.Writer) error {
-		return safetensors.Encode(io.MultiWriter(w, h), tensors, nil)
+		return safetensors.Encode(io.MultiWriter(w, h), tensors, meta)
 	})
 	if err != nil {
 		return fmt.Errorf("checkpoint %s: writing %s: %v", dir, WeightsFile, err)

@@ -43,6 +43,9 @@ func NewWalk(e *Engine, cfg sampler.Config) (*Walk, error) {
 	if cfg.Steps < 1 || cfg.Schedule == nil {
 		return nil, fmt.Errorf("gpu: a walk needs steps >= 1 and a schedule")
 	}
+	if cfg.Steps > sampler.MaxSteps {
+		return nil, fmt.Errorf("gpu: %d steps is beyond the limit of %d (sampler.MaxSteps)", cfg.Steps, sampler.MaxSteps)
+	}
 	if err := cfg.Mixture.Validate(); err != nil {
 		return nil, err
 	}

@@ -24,6 +24,11 @@ type Config struct {
 	Mixture  process.Mixture   // the training mixture: picks the start point
 }
 
+// MaxSteps bounds the steps of a walk: its time grid is allocated up front,
+// and a million steps (8 MB of grid) is far more than any sampler needs
+// (the published setting is 256 to 2048).
+const MaxSteps = 1 << 20
+
 func (c Config) validate() error {
 	switch {
 	case c.Batch < 1:
@@ -34,6 +39,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("sampler: vocabulary of %d tokens, want >= 1", c.Vocab)
 	case c.Steps < 1:
 		return fmt.Errorf("sampler: %d steps, want >= 1", c.Steps)
+	case c.Steps > MaxSteps:
+		return fmt.Errorf("sampler: %d steps is beyond the limit of %d (sampler.MaxSteps)", c.Steps, MaxSteps)
 	case c.Schedule == nil:
 		return fmt.Errorf("sampler: no schedule")
 	case uint64(c.Length) > math.MaxUint32:
