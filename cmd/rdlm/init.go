@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/rdlm-go/rdlm/core/ckpt"
 	"github.com/rdlm-go/rdlm/core/model"
+	"github.com/rdlm-go/rdlm/internal/userfile"
 )
 
 func init() {
@@ -55,8 +57,13 @@ func runInit(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	if err := cfg.Model.Validate(); err != nil {
-		return err
+	// The whole config is checked before the parameters are allocated: a
+	// size beyond the model's limits must be an error, not an allocation.
+	check := cfg
+	check.WeightsSHA256 = strings.Repeat("0", 64) // Save sets it
+	check.Format = ckpt.FormatVersion
+	if err := check.Validate(); err != nil {
+		return fmt.Errorf("%s: %v", configLabel(*preset, *configPath), err)
 	}
 	if err := refuseNonEmpty(*out, *force); err != nil {
 		return err
@@ -84,7 +91,7 @@ func runInit(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 // from the file keep the preset's values; unknown fields are errors, so a
 // misspelt setting is not silently dropped.
 func applyConfigFile(path string, cfg *ckpt.Config) error {
-	b, err := os.ReadFile(path)
+	b, err := userfile.Read(path, userfile.Config)
 	if err != nil {
 		return err
 	}
@@ -127,6 +134,14 @@ func applyConfigFile(path string, cfg *ckpt.Config) error {
 		}
 	}
 	return nil
+}
+
+// configLabel names where init's config came from, for its errors.
+func configLabel(preset, path string) string {
+	if path != "" {
+		return path
+	}
+	return "preset " + preset
 }
 
 // refuseNonEmpty protects an existing folder's content unless --force.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -157,4 +158,28 @@ func TestInitUsageErrors(t *testing.T) {
 	requireOneLineError(t, 2, code, errs, "init", `unknown preset "huge"`)
 	code, _, errs = runCLI("init", "--preset", "tiny", "--out", out, "--config", filepath.Join(out, "missing.json"))
 	requireOneLineError(t, 1, code, errs, "init", "missing.json")
+}
+
+// A config asking for an absurd model is refused by name before any
+// parameter is allocated, and a config that is not a small regular file is
+// refused before it is read.
+func TestInitRefusesAbsurdConfigs(t *testing.T) {
+	tmp := t.TempDir()
+	for i, c := range []struct{ json, want string }{
+		{`{"hidden": 1099511627776, "heads": 4}`, "model.MaxHidden"},
+		{`{"blocks": 1000000000}`, "model.MaxBlocks"},
+		{`{"cond": 1000000000}`, "model.MaxCond"},
+		{`{"length": 1000000000}`, "model.MaxLength"},
+		{`{"vocab": 1000000000}`, "model.MaxVocab"},
+		{`{"heads": 1024, "hidden": 4096}`, "model.MaxHeads"},
+		{`{"hidden": 16384, "blocks": 1024}`, "model.MaxParams"},
+		{`{"process": {"sample_steps": 1000000000}}`, "sampler.MaxSteps"},
+	} {
+		p := filepath.Join(tmp, fmt.Sprintf("c%d.json", i))
+		require.NoError(t, os.WriteFile(p, []byte(c.json), 0o644))
+		code, _, errs := runCLI("init", "--preset", "tiny", "--config", p, "--out", filepath.Join(tmp, fmt.Sprintf("o%d", i)))
+		requireOneLineError(t, 1, code, errs, "init", c.want)
+	}
+	code, _, errs := runCLI("init", "--config", "/dev/zero", "--out", filepath.Join(tmp, "z"))
+	requireOneLineError(t, 1, code, errs, "init", "/dev/zero", "not a regular file")
 }
