@@ -18,7 +18,7 @@ func init() {
 	register(&command{
 		name:    "sample",
 		summary: "generate text with a model: the geodesic random walk on the sphere",
-		usage:   "--model DIR [--steps S] [--length L] [--n N] [--seed S] [--batch B] [--prompt TEXT | --template TEXT] [--raw] [--trace FILE] [--png FILE] [--json] [--backend cpu|webgpu] [--webgpu-lib PATH]",
+		usage:   "--model DIR [--steps S] [--length L] [--n N] [--seed S] [--batch B] [--prompt TEXT | --template TEXT] [--raw] [--trace FILE] [--png FILE] [--json] [--rule euler|bridge] [--backend cpu|webgpu] [--webgpu-lib PATH]",
 		run:     runSample,
 	})
 }
@@ -31,6 +31,7 @@ type sampleFlags struct {
 	model, prompt, template, trace string
 	png                            string // image models: the PNG grid to write
 	backend, webgpuLib             string
+	rule                           string // the walk's step rule
 	steps, length, n, batch        int
 	seed                           uint64
 	raw, asJSON                    bool
@@ -51,6 +52,7 @@ func runSample(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	fs.StringVar(&f.trace, "trace", "", "write a JSON file with every step's t and each position's most likely character and its probability")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON line per sample")
 	fs.StringVar(&f.png, "png", "", "image models: write the --n samples as one PNG grid to FILE")
+	fs.StringVar(&f.rule, "rule", sampler.RuleEuler, "the walk's step: euler (the reference's geodesic random walk) or bridge (draw each position's endpoint from the network, step along its bridge: for few steps; CPU only)")
 	fs.StringVar(&f.backend, "backend", "cpu", "where the network runs: cpu, or webgpu (the WGSL engine; the same seed gives the same text up to float rounding)")
 	fs.StringVar(&f.webgpuLib, "webgpu-lib", "", "webgpu.h library (Dawn or wgpu-native) for --backend webgpu; default $"+gpu.LibraryEnv+", then the test installer's copy, then the system's")
 	if err := parseFlags(fs, args); err != nil {
@@ -103,6 +105,10 @@ func (f *sampleFlags) check() error {
 		return usagef("give --prompt or --template, not both")
 	case f.backend != "cpu" && f.backend != "webgpu":
 		return usagef("--backend is cpu or webgpu, not %q", f.backend)
+	case f.rule != sampler.RuleEuler && f.rule != sampler.RuleBridge:
+		return usagef("--rule is %s or %s, not %q", sampler.RuleEuler, sampler.RuleBridge, f.rule)
+	case f.rule == sampler.RuleBridge && f.backend != "cpu":
+		return usagef("--rule %s runs on the CPU only (--backend cpu)", sampler.RuleBridge)
 	case f.set["steps"] && f.steps < 1:
 		return usagef("--steps must be >= 1, got %d", f.steps)
 	case f.set["length"] && f.length < 1:
@@ -175,7 +181,7 @@ func newSampleJob(f *sampleFlags, c *ckpt.Checkpoint) (*sampleJob, error) {
 		return nil, err
 	}
 	scfg := sampler.Config{
-		Batch: j.batch, Length: j.length, Vocab: mc.Vocab, Steps: j.steps, Schedule: sched, Mixture: mix,
+		Batch: j.batch, Length: j.length, Vocab: mc.Vocab, Steps: j.steps, Schedule: sched, Mixture: mix, Rule: f.rule,
 	}
 	var den sampler.Denoiser
 	if f.backend == "webgpu" {

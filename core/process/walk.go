@@ -119,14 +119,8 @@ func (g BridgeGrid) Steps(t float64) int {
 // points of one path are); the grid lands on every requested time. scratch
 // must have length V.
 //
-// Each step is a geodesic random walk step whose pull and noise are the
-// exact ones of the bridge's linearisation about the vertex, the OU bridge
-// dY = -gamma Y dt + sqrt(beta) dW with gamma = beta/I, I(t) = int_t^1 beta:
-// over [t, t+h] it moves the share a = 1 - I(t+h)/I(t) of the way along the
-// geodesic to e_k and adds noise of variance I(t+h) a per coordinate. Far
-// from the end these are gamma h and beta h, the Euler step of
-// SimulateBridge; near it they stay exact where Euler overshoots, so steps
-// of a few percent of 1-t reproduce the bridge's spread.
+// Each step is a BridgeStep, so steps of a few percent of 1-t reproduce the
+// bridge's spread where Euler steps overshoot.
 func SimulateBridgeTimes[T sphere.Float](dst []T, start Start, token int, times []float64, grid BridgeGrid, sched schedule.Schedule, s *rng.Stream, scratch []T) error {
 	v := len(scratch)
 	if len(dst) != len(times)*v {
@@ -158,12 +152,9 @@ func SimulateBridgeTimes[T sphere.Float](dst []T, start Start, token int, times 
 			if last {
 				h = target - t
 			}
-			i0, i1 := sched.IntBeta(t), sched.IntBeta(t+h)
-			pull := 1 - i1/i0
-			if err := BridgeDrift(scratch, x, token, pull/h); err != nil {
+			if err := BridgeStep(x, scratch, token, t, t+h, sched, s); err != nil {
 				return err
 			}
-			GRWStep(x, scratch, i1*pull/h, h, s)
 			if last {
 				t = target
 			} else {
@@ -171,5 +162,28 @@ func SimulateBridgeTimes[T sphere.Float](dst []T, start Start, token int, times 
 			}
 		}
 	}
+	return nil
+}
+
+// BridgeStep moves x from t0 to t1 < 1 along the bridge toward token: a
+// geodesic random walk step whose pull and noise are the exact ones of the
+// bridge's linearisation about the vertex, the OU bridge
+// dY = -gamma Y dt + sqrt(beta) dW with gamma = beta/I, I(t) = int_t^1 beta.
+// Over [t0, t1] that moves the share a = 1 - I(t1)/I(t0) of the way along
+// the geodesic to e_k and adds noise of variance I(t1) a per coordinate. For
+// short steps these are gamma h and beta h, the Euler step; near the end
+// they stay exact where Euler overshoots the vertex. scratch (V) is
+// overwritten; the stream is read as GRWStep reads it.
+func BridgeStep[T sphere.Float](x, scratch []T, token int, t0, t1 float64, sched schedule.Schedule, s *rng.Stream) error {
+	if !(t1 > t0 && t1 < 1) {
+		return fmt.Errorf("process: bridge step from %v to %v must move forward within [0, 1)", t0, t1)
+	}
+	h := t1 - t0
+	i0, i1 := sched.IntBeta(t0), sched.IntBeta(t1)
+	pull := 1 - i1/i0
+	if err := BridgeDrift(scratch, x, token, pull/h); err != nil {
+		return err
+	}
+	GRWStep(x, scratch, i1*pull/h, h, s)
 	return nil
 }

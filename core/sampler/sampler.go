@@ -22,7 +22,22 @@ type Config struct {
 	Steps    int               // walk steps S
 	Schedule schedule.Schedule // beta_t and gamma_t
 	Mixture  process.Mixture   // the training mixture: picks the start point
+	Rule     string            // RuleEuler (default, the reference's) or RuleBridge
 }
+
+// The step rules (Config.Rule).
+const (
+	// RuleEuler is the reference's geodesic random walk: the mixture drift
+	// b_theta = P_x(gamma sum_k p_k log_x(e_k)) for a step of dt.
+	RuleEuler = "euler"
+	// RuleBridge draws each position's endpoint k from p_theta and takes
+	// the step of the bridge toward e_k (process.BridgeStep): the generative
+	// process is the mixture of bridges whose endpoint law given x_t is the
+	// posterior the network predicts, so this is its ancestral sampler, and
+	// its step stays exact as t -> 1 where the Euler step overshoots. It is
+	// meant for few steps.
+	RuleBridge = "bridge"
+)
 
 // MaxSteps bounds the steps of a walk: its time grid is allocated up front,
 // and a million steps (8 MB of grid) is far more than any sampler needs
@@ -45,6 +60,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("sampler: no schedule")
 	case uint64(c.Length) > math.MaxUint32:
 		return fmt.Errorf("sampler: length %d does not fit the 32-bit position of the noise counter", c.Length)
+	case c.Rule != "" && c.Rule != RuleEuler && c.Rule != RuleBridge:
+		return fmt.Errorf("sampler: step rule %q: want %q or %q", c.Rule, RuleEuler, RuleBridge)
 	}
 	return c.Mixture.Validate()
 }
@@ -103,6 +120,9 @@ func New(d Denoiser, cfg Config) (*Sampler, error) {
 	var err error
 	if s.dt, err = process.SamplingGrid(s.grid); err != nil {
 		return nil, err
+	}
+	if cfg.Rule == RuleBridge {
+		s.blocksPerStep++ // the endpoint's uniform: the first word of one more block
 	}
 	for i := range s.hold {
 		s.hold[i] = Free
@@ -210,10 +230,19 @@ func (s *Sampler) step(i int, seed, first uint64, n int) error {
 			continue
 		}
 		x := s.x[r*V : (r+1)*V]
+		s.stream = rng.NewStream(seed, (first+uint64(seq))<<32|uint64(l))
+		if s.cfg.Rule == RuleBridge {
+			s.stream.Seek(uint64(i+1)*s.blocksPerStep - 1)
+			k := drawFrom(p, s.stream.Float64())
+			s.stream.Seek(uint64(i) * s.blocksPerStep)
+			if err := process.BridgeStep(x, s.drift, k, ti, s.grid[i+1], s.cfg.Schedule, &s.stream); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := process.GenerativeDrift(s.drift, x, p, gamma); err != nil {
 			return err
 		}
-		s.stream = rng.NewStream(seed, (first+uint64(seq))<<32|uint64(l))
 		s.stream.Seek(uint64(i) * s.blocksPerStep)
 		process.GRWStep(x, s.drift, beta, s.dt, &s.stream)
 	}
@@ -234,4 +263,16 @@ func softmaxInPlace(z []float32) (int, error) {
 		}
 	}
 	return nn.Softmax(z, z), nil
+}
+
+// drawFrom returns the index whose cumulative probability first exceeds u.
+func drawFrom(p []float32, u float64) int {
+	var c float64
+	for k, v := range p {
+		c += float64(v)
+		if u < c {
+			return k
+		}
+	}
+	return len(p) - 1
 }

@@ -2,9 +2,21 @@
 // negative evidence lower bound (NELBO) of each sequence, reported as bits per
 // character (BPC = NELBO / L / ln 2), with an honest standard error.
 //
+// Two estimators share this machinery. The reference's (Options zero
+// value, `rdlm eval --estimator reference`) draws one time per sequence and
+// simulates x_t with a 500-step bridge, as the reference implementation
+// does. The precise one (Precise, the CLI's default) scores every sequence
+// at 16 stratified times of a proposal that is mostly uniform and partly
+// uniform in log(1-t), weighted by 1/(T q(t)) so that the mean is unchanged,
+// and simulates x_t with graded bridges that stay exact as t -> 1: the
+// reference's uniform steps of t/500 put x_t at t = 0.9999 about 20 times
+// farther from the vertex than the bridge does, where gamma_t ~ 1e4 turns
+// the excess into thousands of bits per character. Its standard error on
+// the 413 test sequences of Tiny Shakespeare is about 0.015 BPC.
+//
 // # RDLM (rdlm-math.md section 7)
 //
-// For each sequence one time t = (1-1e-4) U is drawn. Every position's x_t is
+// The reference estimator draws one time t = (1-1e-4) U per sequence. Every position's x_t is
 // a draw of the bridge toward its token, simulated by a geodesic random walk
 // of BridgeSteps (default 500) steps of t/BridgeSteps with the drift taken at
 // the start of each step, starting at the uniform point u when t < step_thr
@@ -15,6 +27,19 @@
 // prior or reconstruction term. This is the reference's estimator, not the
 // x_t-table approximation used in training (no table-based variant exists
 // here; Result.Estimator names what was used, e.g. "simulated-bridge-500").
+//
+// The precise estimator draws n times per sequence, t_j = Q((j + U_j)/n) for
+// the proposal's quantile Q, one row per time. Each position's x_t at all of
+// its sequence's times comes from one path per start (times below step_thr
+// on a path from u, the rest on one from e_m), simulated on a grid of steps
+// min(1/500, 0.05 (1-t)) by process.SimulateBridgeTimes, whose steps carry
+// the bridge's exact pull and noise near the vertex. A row's NELBO is
+// weighted by 1/(T q(t_j)); a sequence's estimate is the mean of its rows.
+//
+// # AR (the autoregressive baseline)
+//
+// The exact negative log-likelihood: one pass per sequence, the shifted
+// input (model.EncodeShifted), the cross-entropy of every position.
 //
 // # MDLM (the masked-diffusion baseline)
 //
@@ -50,6 +75,10 @@
 // between sequences; it is the error of the figure as an estimate of the
 // corpus's BPC. Result.StdErrSeeds, defined for two or more seeds, is the
 // standard deviation of the per-seed means divided by sqrt(seeds): the Monte
-// Carlo error alone, for this fixed set of sequences. An error that cannot be
-// estimated (one sequence, one seed) is NaN.
+// Carlo error alone, for this fixed set of sequences. With several times per
+// sequence, Result.StdErrMC estimates that Monte Carlo error from one run:
+// neighbouring strata are paired and each pair's squared difference bounds
+// the two strata's variances (a conservative estimate). Result.MedianBPC is
+// the median over sequences, to show when a mean is ruled by a few. An
+// error that cannot be estimated (one sequence, one seed, one time) is NaN.
 package eval
