@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"sort"
+	"strings"
 
 	"github.com/rdlm-go/rdlm/core/safetensors"
+	"github.com/rdlm-go/rdlm/internal/jsondiff"
 )
 
 // SavedConfigKey is the metadata entry of model.safetensors that holds the
@@ -53,55 +54,18 @@ func checkSavedConfig(cfg Config, f *safetensors.File) error {
 		ConfigFile, diffs)
 }
 
-// configDiffs lists the JSON fields where a and b differ, as
-// "model.length 4096 (saved 128)", sorted, nested fields by dotted path.
+// configDiffs lists the fields where a and b differ, as
+// "model.length 4096 (saved 128)", at most four of them.
 func configDiffs(a, b Config) string {
-	var ma, mb map[string]any
-	ja, _ := json.Marshal(a)
-	jb, _ := json.Marshal(b)
-	_ = json.Unmarshal(ja, &ma)
-	_ = json.Unmarshal(jb, &mb)
 	var out []string
-	var walk func(prefix string, x, y map[string]any)
-	walk = func(prefix string, x, y map[string]any) {
-		keys := map[string]bool{}
-		for k := range x {
-			keys[k] = true
-		}
-		for k := range y {
-			keys[k] = true
-		}
-		for k := range keys {
-			xs, xok := x[k].(map[string]any)
-			ys, yok := y[k].(map[string]any)
-			if xok && yok {
-				walk(prefix+k+".", xs, ys)
-				continue
-			}
-			if !reflect.DeepEqual(x[k], y[k]) {
-				out = append(out, fmt.Sprintf("%s%s %s (saved %s)", prefix, k, jsonValue(x[k]), jsonValue(y[k])))
-			}
-		}
+	for _, d := range jsondiff.Fields(a, b) {
+		out = append(out, fmt.Sprintf("%s %s (saved %s)", d.Path, d.A, d.B))
 	}
-	walk("", ma, mb)
-	sort.Strings(out)
 	if len(out) == 0 { // equal as JSON yet not as values: cannot happen, but say so
 		return "a field not visible in JSON"
 	}
 	if len(out) > 4 {
 		out = append(out[:4], fmt.Sprintf("and %d more", len(out)-4))
 	}
-	s := out[0]
-	for _, d := range out[1:] {
-		s += ", " + d
-	}
-	return s
-}
-
-func jsonValue(v any) string {
-	if v == nil {
-		return "absent"
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
+	return strings.Join(out, ", ")
 }
