@@ -267,3 +267,21 @@ func TestMatMulAfterWorkersPark(t *testing.T) {
 	MatMulNNRef(mag, absF32(a), absF32(b), s.m, s.n, s.k, false)
 	checkClose(t, "after park", cold, want, mag)
 }
+
+// A product allocates nothing whichever free workspace it is handed. The free
+// list is last in, first out, so when two products have run at once the
+// order they finished in decides which workspace the next one gets; each
+// call here swaps the top two, as such a race would.
+func TestProductAllocatesNothingWhicheverWorkspace(t *testing.T) {
+	s := shape{256, 768, 768} // a text8 linear layer at batch 1
+	a := randSlice(s.m*s.k, 13)
+	b := randSlice(s.n*s.k, 14)
+	c := make([]float32, s.m*s.n)
+	allocs := testing.AllocsPerRun(1, func() {
+		x, y := getWorkspace(), getWorkspace()
+		putWorkspace(x)
+		putWorkspace(y)
+		MatMulNT(c, a, b, s.m, s.n, s.k, false)
+	})
+	require.Zero(t, allocs)
+}
