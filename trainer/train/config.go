@@ -53,6 +53,11 @@ type Config struct {
 	LogEvery        int `json:"log_every"`         // steps between metrics lines
 	EvalSequences   int `json:"eval_sequences"`    // validation sequences per estimate; 0: the whole split
 	EvalBridgeSteps int `json:"eval_bridge_steps"` // steps of the evaluator's simulated bridge (RDLM)
+	// EvalTimes selects the validation estimator: 0 or 1, the reference's
+	// (one uniform time per sequence, a bridge of EvalBridgeSteps steps);
+	// more, the precise one with that many stratified times per sequence
+	// (eval.Precise: late-weighted times, graded bridges).
+	EvalTimes int `json:"eval_times,omitempty"`
 }
 
 // presets are named starting points. "text8" is the published setting
@@ -71,7 +76,7 @@ var presets = map[string]Config{
 		Preset: "small", Objective: objective.CE, Times: objective.TimesImportance, Window: [2]float64{0.3, 0.6},
 		StepThr: 0.35, RhoFormula: ckpt.RhoExact, RhoScale: 1, TableParticles: tables.DefaultParticles,
 		Data: "shakespeare", Batch: 16, Steps: 20000, LR: 1e-3, Warmup: 500, Clip: 1, EMA: 0.999,
-		CkptEvery: 1000, EvalEvery: 1000, LogEvery: 50, EvalSequences: 128, EvalBridgeSteps: 500,
+		CkptEvery: 1000, EvalEvery: 1000, LogEvery: 50, EvalSequences: 128, EvalBridgeSteps: 500, EvalTimes: 4,
 	},
 	"tiny": {
 		Preset: "tiny", Objective: objective.CE, Times: objective.TimesImportance, Window: [2]float64{0.3, 0.6},
@@ -229,6 +234,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("eval_sequences must be >= 0 (0: the whole split), got %d", c.EvalSequences)
 	case c.EvalBridgeSteps < 1:
 		return fmt.Errorf("eval_bridge_steps must be >= 1, got %d", c.EvalBridgeSteps)
+	case c.EvalTimes < 0 || c.EvalTimes > 64:
+		return fmt.Errorf("eval_times must lie in [0, 64] (0 or 1: the reference estimator), got %d", c.EvalTimes)
 	}
 	return nil
 }
@@ -245,6 +252,7 @@ func (c Config) checkResumable(saved Config) error {
 	a.LogEvery, b.LogEvery = 0, 0
 	a.EvalSequences, b.EvalSequences = 0, 0
 	a.EvalBridgeSteps, b.EvalBridgeSteps = 0, 0
+	a.EvalTimes, b.EvalTimes = 0, 0
 	a.Data, b.Data = "", ""
 	a.LR, b.LR = 0, 0
 	if a == b {

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rdlm-go/rdlm/core/ckpt"
@@ -33,8 +34,11 @@ type Result struct {
 	Step        int     `json:"step"`        // steps taken in all
 	Loss        float64 `json:"loss"`        // mean training loss of the last logged interval
 	ValidBPC    float64 `json:"valid_bpc"`   // last validation BPC (NaN when never evaluated)
-	Interrupted bool    `json:"interrupted"` // stopped by the context; a checkpoint was saved
-	Checkpoint  string  `json:"checkpoint"`  // the folder of the final checkpoint
+	Interrupted bool    `json:"interrupted"` // stopped by the context; a checkpoint was saved (after a step)
+	Checkpoint  string  `json:"checkpoint"`  // the folder of the final checkpoint; "" when there is none
+	// AlreadyComplete is set when the run had taken all its steps before
+	// Run (a resume of a finished run): nothing was trained.
+	AlreadyComplete bool `json:"already_complete,omitempty"`
 }
 
 // ErrNonFinite is wrapped by the error of a run stopped by a NaN or Inf.
@@ -61,9 +65,11 @@ type Trainer struct {
 	valid   data.Sequences
 
 	step    int // steps taken
-	saved   int // step of the checkpoint on disk
+	saved   int // step of the checkpoint on disk; 0: none yet
 	log     metricsLog
-	history []record // what the curve is drawn from
+	history []record       // what the curve is drawn from
+	lock    *runLock       // held from New until Run returns
+	resumes []resumeRecord // resumes that changed settings, for trainer.json
 
 	// Test hooks (nil in production).
 	afterBackward func(step int, grad []float32)
@@ -72,26 +78,31 @@ type Trainer struct {
 }
 
 // New prepares a run: a fresh one (the run folder must not hold a
-// checkpoint or metrics yet) or, with opt.Resume, a continuation of the
-// checkpoint in opt.Out, whose settings cfg must keep (see checkResumable).
-func New(cfg Config, opt Options) (*Trainer, error) {
+// checkpoint yet) or, with opt.Resume, a continuation of the checkpoint in
+// opt.Out, whose settings cfg must keep (see checkResumable; what may
+// change is printed and recorded in the checkpoint), or, when the run
+// stopped before its first checkpoint, that run started again from step 0.
+// The folder is locked until Run returns (or Close).
+func New(cfg Config, opt Options) (_ *Trainer, err error) {
 	if opt.Out == "" {
 		return nil, fmt.Errorf("train: no output folder")
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("train: %v", err)
 	}
-	var st *trainerState
-	if opt.Resume {
-		var err error
-		if st, err = readState(opt.Out); err != nil {
-			return nil, err
-		}
-		if err := cfg.checkResumable(st.Config); err != nil {
-			return nil, fmt.Errorf("train: resume %s: %v", opt.Out, err)
-		}
-	} else if err := checkFresh(opt.Out); err != nil {
+	run, err := openRun(cfg, opt)
+	if err != nil {
 		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			run.abandon(opt.Out)
+		}
+	}()
+	st := run.state
+	var changed []string
+	if st != nil {
+		changed = settingDiffs(cfg, st.Config, "was")
 	}
 	corpus, err := openData(cfg, opt.DataOpts)
 	if err != nil {
@@ -110,21 +121,40 @@ func New(cfg Config, opt Options) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("train: %v", err)
 	}
-	if err := os.MkdirAll(opt.Out, 0o755); err != nil {
-		return nil, fmt.Errorf("train: output folder: %v", err)
-	}
-	tr := &Trainer{cfg: cfg, opt: opt, corpus: corpus}
+	tr := &Trainer{cfg: cfg, opt: opt, corpus: corpus, lock: run.lock}
 	if err := tr.build(); err != nil {
 		return nil, err
+	}
+	for _, note := range run.notes {
+		tr.progressf("%s\n", note)
 	}
 	if st != nil {
 		if err := tr.restore(st); err != nil {
 			return nil, err
 		}
-	} else if err := tr.log.create(filepath.Join(opt.Out, MetricsFile)); err != nil {
+		how := "its saved settings"
+		if len(changed) > 0 {
+			how = "changed settings: " + strings.Join(changed, ", ")
+			tr.resumes = append(tr.resumes, resumeRecord{Step: st.Step, Changed: changed})
+		}
+		tr.progressf("resuming %s at step %d of %d with %s\n", opt.Out, st.Step, cfg.Steps, how)
+		return tr, nil
+	}
+	// A start, or a start again: the settings first, then the metrics.
+	if err := writeStart(opt.Out, cfg); err != nil {
+		return nil, fmt.Errorf("train: %v", err)
+	}
+	if err := tr.log.create(filepath.Join(opt.Out, MetricsFile)); err != nil {
 		return nil, fmt.Errorf("train: %v", err)
 	}
 	return tr, nil
+}
+
+// Close releases the run folder of a Trainer that will not Run (Run
+// releases it itself).
+func (tr *Trainer) Close() {
+	tr.log.close()
+	tr.lock.release()
 }
 
 func openData(cfg Config, extra []data.Option) (*data.Corpus, error) {
@@ -202,10 +232,15 @@ func (tr *Trainer) build() error {
 	tr.emaP = model.NewParams[float32](mc)
 	copy(tr.emaP.Flat, tr.ema.Shadow)
 	tr.ema.Shadow = tr.emaP.Flat
-	tr.eval, err = eval.New(tr.emaP, tr.proc, L, eval.Options{
+	eo := eval.Options{
 		Family: cfg.Family(), Seed: cfg.Seed, Batch: min(B, eval.DefaultBatch),
 		MaxSequences: cfg.EvalSequences, BridgeSteps: cfg.EvalBridgeSteps,
-	})
+	}
+	if cfg.EvalTimes > 1 {
+		eo = eval.Precise(eo)
+		eo.TimesPerSequence = cfg.EvalTimes
+	}
+	tr.eval, err = eval.New(tr.emaP, tr.proc, L, eo)
 	return err
 }
 
@@ -281,9 +316,10 @@ func nonFinite(step int, what string, v float64) error {
 // current step and returns with Result.Interrupted set. A NaN or Inf stops
 // the run with an error naming the step; the last checkpoint is left as it
 // was.
-func (tr *Trainer) Run(ctx context.Context) (Result, error) {
-	defer tr.log.close()
-	res := Result{ValidBPC: math.NaN(), Checkpoint: filepath.Join(tr.opt.Out, CheckpointDir)}
+func (tr *Trainer) Run(ctx context.Context) (res Result, err error) {
+	defer tr.Close()
+	res = Result{ValidBPC: math.NaN(), AlreadyComplete: tr.step >= tr.cfg.Steps}
+	defer func() { res.Checkpoint = tr.checkpointDir() }()
 	meter := newMeter(tr.step, tr.cfg.Steps, tr.cfg.Batch*tr.cfg.Model.Length)
 	for tr.step < tr.cfg.Steps {
 		if ctx.Err() != nil {
@@ -294,7 +330,7 @@ func (tr *Trainer) Run(ctx context.Context) (Result, error) {
 		if err != nil {
 			tr.progressEnd()
 			res.Step = tr.step
-			return res, fmt.Errorf("%w (last checkpoint: step %d in %s)", err, tr.saved, res.Checkpoint)
+			return res, fmt.Errorf("%w (%s)", err, tr.lastCheckpoint())
 		}
 		meter.add(loss, norm)
 		if tr.step%tr.cfg.LogEvery == 0 || tr.step == tr.cfg.Steps {
@@ -332,6 +368,22 @@ func (tr *Trainer) Run(ctx context.Context) (Result, error) {
 	}
 	res.Step = tr.step
 	return res, nil
+}
+
+// checkpointDir is the folder of the run's checkpoint, "" while it has none.
+func (tr *Trainer) checkpointDir() string {
+	if tr.saved == 0 {
+		return ""
+	}
+	return filepath.Join(tr.opt.Out, CheckpointDir)
+}
+
+// lastCheckpoint says what a resume would continue from, for messages.
+func (tr *Trainer) lastCheckpoint() string {
+	if tr.saved == 0 {
+		return "no checkpoint yet: --resume starts the run again from step 0"
+	}
+	return fmt.Sprintf("last checkpoint: step %d in %s", tr.saved, tr.checkpointDir())
 }
 
 // evaluate estimates the validation BPC of the EMA weights with the
