@@ -2,7 +2,6 @@ package sampler
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/nn"
@@ -37,31 +36,12 @@ func NewAncestral(d Denoiser, batch, length, vocab int) (*Ancestral, error) {
 	a := &Ancestral{d: d, b: batch, l: length, k: vocab,
 		x: make([]float32, batch*length*vocab), logits: make([]float32, batch*length*vocab),
 		t: make([]float32, batch), tokens: make([]int32, batch*length), hold: make([]int, length)}
-	for i := range a.hold {
-		a.hold[i] = Free
-	}
+	_ = setHold(a.hold, nil, 0) // every position free
 	return a, nil
 }
 
 // SetHold pins positions, as Sampler.SetHold does.
-func (a *Ancestral) SetHold(hold []int) error {
-	if hold == nil {
-		for i := range a.hold {
-			a.hold[i] = Free
-		}
-		return nil
-	}
-	if len(hold) != a.l {
-		return fmt.Errorf("sampler: hold pattern has %d positions, the sampler %d", len(hold), a.l)
-	}
-	for l, k := range hold {
-		if k != Free && (k < 0 || k >= a.k) {
-			return fmt.Errorf("sampler: hold pattern position %d holds token %d, outside 0..%d", l, k, a.k-1)
-		}
-	}
-	copy(a.hold, hold)
-	return nil
-}
+func (a *Ancestral) SetHold(hold []int) error { return setHold(a.hold, hold, a.k) }
 
 // Sample generates sequences first .. first+n-1 of the given seed into dst
 // (n, L). Sequence i's position l draws its token from stream
@@ -106,15 +86,9 @@ func (a *Ancestral) Sample(dst []int, seed, first uint64, n int) error {
 	return nil
 }
 
-// drawCategorical returns the index whose softmax(z) CDF first exceeds u.
+// drawCategorical returns the index whose softmax(z) CDF first exceeds u,
+// turning z into probabilities in place.
 func drawCategorical(z []float32, u float64) int {
-	off := nn.LogSumExp(z)
-	var c float64
-	for i, v := range z {
-		c += math.Exp(float64(v) - off)
-		if u < c {
-			return i
-		}
-	}
-	return len(z) - 1
+	nn.Softmax(z, z)
+	return drawFrom(z, u)
 }

@@ -81,3 +81,25 @@ func splitBlanks(s string) []string {
 	}
 	return out
 }
+
+// setHold checks a hold pattern against a sampler's length and vocabulary
+// and copies it into dst; nil frees every position. The samplers share it,
+// so that a pattern means the same to each.
+func setHold(dst, hold []int, vocab int) error {
+	if hold == nil {
+		for i := range dst {
+			dst[i] = Free
+		}
+		return nil
+	}
+	if len(hold) != len(dst) {
+		return fmt.Errorf("sampler: hold pattern has %d positions, the sampler %d", len(hold), len(dst))
+	}
+	for l, k := range hold {
+		if k != Free && (k < 0 || k >= vocab) {
+			return fmt.Errorf("sampler: hold pattern position %d holds token %d, outside 0..%d", l, k, vocab-1)
+		}
+	}
+	copy(dst, hold)
+	return nil
+}

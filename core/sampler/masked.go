@@ -36,31 +36,12 @@ func NewMasked(d Denoiser, batch, length, vocab, steps int) (*Masked, error) {
 	m := &Masked{d: d, b: batch, l: length, k: vocab, s: steps,
 		x: make([]float32, batch*length*vocab), logits: make([]float32, batch*length*vocab),
 		t: make([]float32, batch), tokens: make([]int, batch*length), hold: make([]int, length)}
-	for i := range m.hold {
-		m.hold[i] = Free
-	}
+	_ = setHold(m.hold, nil, 0) // every position free
 	return m, nil
 }
 
 // SetHold pins positions, as Sampler.SetHold does.
-func (m *Masked) SetHold(hold []int) error {
-	if hold == nil {
-		for i := range m.hold {
-			m.hold[i] = Free
-		}
-		return nil
-	}
-	if len(hold) != m.l {
-		return fmt.Errorf("sampler: hold pattern has %d positions, the sampler %d", len(hold), m.l)
-	}
-	for l, k := range hold {
-		if k != Free && (k < 0 || k >= m.k) {
-			return fmt.Errorf("sampler: hold pattern position %d holds token %d, outside 0..%d", l, k, m.k-1)
-		}
-	}
-	copy(m.hold, hold)
-	return nil
-}
+func (m *Masked) SetHold(hold []int) error { return setHold(m.hold, hold, m.k) }
 
 // Sample generates sequences first .. first+n-1 into dst (n, L). Step i of
 // sequence j, position l, reads stream (seed, j<<32 | l) at block i.

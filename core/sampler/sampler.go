@@ -124,9 +124,7 @@ func New(d Denoiser, cfg Config) (*Sampler, error) {
 	if cfg.Rule == RuleBridge {
 		s.blocksPerStep++ // the endpoint's uniform: the first word of one more block
 	}
-	for i := range s.hold {
-		s.hold[i] = Free
-	}
+	_ = setHold(s.hold, nil, 0) // every position free
 	return s, nil
 }
 
@@ -138,24 +136,7 @@ func (s *Sampler) Start() process.Start { return s.start }
 
 // SetHold pins positions for the following runs: hold has one entry per
 // position, Free or a token id (see Prompt and Template). nil frees all.
-func (s *Sampler) SetHold(hold []int) error {
-	if hold == nil {
-		for i := range s.hold {
-			s.hold[i] = Free
-		}
-		return nil
-	}
-	if len(hold) != s.cfg.Length {
-		return fmt.Errorf("sampler: hold pattern has %d positions, the sampler %d", len(hold), s.cfg.Length)
-	}
-	for l, k := range hold {
-		if k != Free && (k < 0 || k >= s.cfg.Vocab) {
-			return fmt.Errorf("sampler: hold pattern position %d holds token %d, outside 0..%d", l, k, s.cfg.Vocab-1)
-		}
-	}
-	copy(s.hold, hold)
-	return nil
-}
+func (s *Sampler) SetHold(hold []int) error { return setHold(s.hold, hold, s.cfg.Vocab) }
 
 // SetObserver installs a per-step callback (nil removes it).
 func (s *Sampler) SetObserver(o Observer) { s.observer = o }
