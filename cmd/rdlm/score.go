@@ -73,20 +73,41 @@ func runScore(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var bits, chars, entropy float64
+	var bits, chars float64
+	perText, entropy := make([]float64, len(texts)), make([]float64, len(texts))
 	for i, tx := range texts {
 		bits += nll[i] / math.Ln2
 		chars += float64(len(tx))
-		entropy += eval.UnigramEntropy(tx)
+		perText[i] = nll[i] / math.Ln2 / float64(len(tx))
+		entropy[i] = eval.UnigramEntropy(tx)
 	}
-	bpc, meanEntropy := bits/chars, entropy/float64(len(texts))
+	bpc := bits / chars
+	meanEntropy, entropySE := meanAndStdErr(entropy)
+	_, bpcSE := meanAndStdErr(perText)
 	if *asJSON {
-		return writeJSON(stdout, map[string]any{"bpc": bpc, "entropy": meanEntropy, "texts": len(texts), "characters": int(chars),
+		return writeJSON(stdout, map[string]any{"bpc": bpc, "stderr": finiteOrNil(bpcSE), "entropy": meanEntropy,
+			"entropy_stderr": finiteOrNil(entropySE), "texts": len(texts), "characters": int(chars),
 			"normalised_characters": changed, "judge": label, "judge_step": c.Config.Step})
 	}
-	_, err = fmt.Fprintf(stdout, "%d texts, %d characters: judge %s gives %.4f bits per character; mean unigram entropy %.4f bits%s\n",
-		len(texts), int(chars), label, bpc, meanEntropy, normalisedNote(changed))
+	_, err = fmt.Fprintf(stdout, "%d texts, %d characters: judge %s gives %.4f bits per character (standard error %s over texts); mean unigram entropy %.4f bits%s\n",
+		len(texts), int(chars), label, bpc, fmtErr(bpcSE), meanEntropy, normalisedNote(changed))
 	return err
+}
+
+// meanAndStdErr is the mean of x and its standard error (NaN for one value).
+func meanAndStdErr(x []float64) (mean, se float64) {
+	for _, v := range x {
+		mean += v
+	}
+	mean /= float64(len(x))
+	if len(x) < 2 {
+		return mean, math.NaN()
+	}
+	var ss float64
+	for _, v := range x {
+		ss += (v - mean) * (v - mean)
+	}
+	return mean, math.Sqrt(ss / float64(len(x)-1) / float64(len(x)))
 }
 
 // scoreTexts cuts the input into texts, one per non-empty line. A line in
