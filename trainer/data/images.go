@@ -65,9 +65,9 @@ func PixelVocab(base int) (*text.Vocab, error) {
 	return nil, fmt.Errorf("pixel base %d: must be %d (direct) or %d (two digits per value)", base, PixelDirect, PixelSplit)
 }
 
-// isImageData says whether Open should read name as images: a known image
+// IsImageData says whether Open reads name as images: a known image
 // name, a folder holding MNIST or CIFAR-10 files, or the CIFAR-10 archive.
-func isImageData(name string) bool {
+func IsImageData(name string) bool {
 	switch name {
 	case MNIST, MNIST14, CIFAR10:
 		return true

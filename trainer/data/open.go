@@ -66,7 +66,7 @@ func Open(name string, opts ...Option) (*Corpus, error) {
 	if (name == "shakespeare" || name == "text8") && cfg.charVocab {
 		return nil, fmt.Errorf("data set %q has the text8 vocabulary; a character vocabulary applies to text files only", name)
 	}
-	if isImageData(name) {
+	if IsImageData(name) {
 		if cfg.charVocab {
 			return nil, fmt.Errorf("data set %q is images; a character vocabulary applies to text files only", name)
 		}

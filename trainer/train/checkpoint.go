@@ -12,6 +12,7 @@ import (
 	"github.com/rdlm-go/rdlm/core/atomicfile"
 	"github.com/rdlm-go/rdlm/core/ckpt"
 	"github.com/rdlm-go/rdlm/core/process"
+	"github.com/rdlm-go/rdlm/internal/userfile"
 	"github.com/rdlm-go/rdlm/trainer/data"
 	"github.com/rdlm-go/rdlm/trainer/optim"
 )
@@ -40,17 +41,18 @@ type trainerState struct {
 	Config Config        `json:"config"`
 	// TimeStats is the adaptive time proposal's state (adaptive times only).
 	TimeStats *process.AdaptiveStats `json:"time_stats,omitempty"`
+	// Resumes are the resumes that changed settings (steps, intervals, ...).
+	Resumes []resumeRecord `json:"resumes,omitempty"`
 }
 
-// checkFresh refuses to start a new run over an existing one.
+// checkFresh refuses to start a new run over a checkpoint. Metrics without
+// a checkpoint are what a run stopped before its first one leaves: nothing
+// of it can be continued, and a fresh start replaces them.
 func checkFresh(out string) error {
-	for _, name := range []string{CheckpointDir, oldDir, MetricsFile} {
+	for _, name := range []string{CheckpointDir, oldDir} {
 		if _, err := os.Stat(filepath.Join(out, name)); err == nil {
-			return fmt.Errorf("train: %s already holds a run (%s): pass --resume to continue it, or choose another --out", out, name)
+			return fmt.Errorf("train: %s already holds a run with a checkpoint (%s): pass --resume to continue it, or choose another --out", out, name)
 		}
-	}
-	if st, err := os.Stat(out); err == nil && !st.IsDir() {
-		return fmt.Errorf("train: output %s exists and is not a folder", out)
 	}
 	return nil
 }
@@ -82,16 +84,34 @@ func Recover(out string) error {
 	return nil
 }
 
-// readState recovers the run folder and reads its checkpoint's trainer.json.
+// readState recovers the run folder, verifies its checkpoint against the
+// manifest and reads its trainer.json. Without a checkpoint the error wraps
+// errNoCheckpoint; a checkpoint without a manifest (an older build's) is
+// read all the same, with an error wrapping errNoManifest beside the state.
 func readState(out string) (*trainerState, error) {
 	if err := Recover(out); err != nil {
 		return nil, err
 	}
-	path := filepath.Join(out, CheckpointDir, StateFile)
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("train: cannot resume: %s holds no checkpoint (%s is missing)", out, filepath.Join(CheckpointDir, StateFile))
+	dir := filepath.Join(out, CheckpointDir)
+	if _, err := os.Stat(filepath.Join(dir, StateFile)); errors.Is(err, fs.ErrNotExist) {
+		_, err := resumeDir(out)
+		return nil, err
 	}
+	verr := verifyManifest(dir)
+	if verr != nil && !errors.Is(verr, errNoManifest) {
+		return nil, fmt.Errorf("train: cannot resume: %v", verr)
+	}
+	st, err := readStateFile(dir)
+	if err != nil {
+		return nil, err
+	}
+	return st, verr
+}
+
+// readStateFile reads and validates dir/trainer.json.
+func readStateFile(dir string) (*trainerState, error) {
+	path := filepath.Join(dir, StateFile)
+	b, err := userfile.Read(path, userfile.State)
 	if err != nil {
 		return nil, fmt.Errorf("train: %v", err)
 	}
@@ -108,16 +128,6 @@ func readState(out string) (*trainerState, error) {
 		return nil, fmt.Errorf("train: %s: %v", path, err)
 	}
 	return &st, nil
-}
-
-// SavedConfig is the configuration of the checkpoint in a run folder: the
-// starting point of a resume, which flags may then adjust.
-func SavedConfig(out string) (Config, error) {
-	st, err := readState(out)
-	if err != nil {
-		return Config{}, err
-	}
-	return st.Config, nil
 }
 
 // checkVocab refuses data whose vocabulary is not the checkpoint's.
@@ -155,6 +165,7 @@ func (tr *Trainer) restore(st *trainerState) error {
 		return fmt.Errorf("train: resume: data: %v", err)
 	}
 	tr.step, tr.saved = st.Step, st.Step
+	tr.resumes = st.Resumes
 	// The metrics of steps after the checkpoint belong to the lost
 	// continuation: drop them, so that the file reads as one run.
 	hist, err := tr.log.reopen(filepath.Join(tr.opt.Out, MetricsFile), st.Step)
@@ -202,7 +213,7 @@ func (tr *Trainer) save() error {
 }
 
 // writeCheckpoint fills dir (created afresh) with the whole checkpoint,
-// trainer.json last.
+// trainer.json and then the manifest last.
 func (tr *Trainer) writeCheckpoint(dir string) error {
 	if err := os.RemoveAll(dir); err != nil {
 		return err
@@ -226,12 +237,16 @@ func (tr *Trainer) writeCheckpoint(dir string) error {
 		return err
 	}
 	st := trainerState{Format: stateFormat, Step: tr.step, Data: tr.batches.Position(),
-		Vocab: tr.corpus.Vocab.Name, Chars: tr.corpus.Vocab.Chars(), Config: cfg, TimeStats: tr.obj.TimeStats()}
+		Vocab: tr.corpus.Vocab.Name, Chars: tr.corpus.Vocab.Chars(), Config: cfg, TimeStats: tr.obj.TimeStats(),
+		Resumes: tr.resumes}
 	js, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return err
 	}
 	if err := atomicfile.WriteBytes(filepath.Join(dir, StateFile), append(js, '\n')); err != nil {
+		return err
+	}
+	if err := writeManifest(dir); err != nil { // last: it vouches for everything above
 		return err
 	}
 	syncDir(dir)

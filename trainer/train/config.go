@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
-	"os"
 	"sort"
 
 	"github.com/rdlm-go/rdlm/core/ckpt"
 	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/tables"
+	"github.com/rdlm-go/rdlm/internal/userfile"
 	"github.com/rdlm-go/rdlm/trainer/objective"
 )
 
@@ -119,7 +119,7 @@ func PresetNames() []string {
 // that model preset's architecture. Unknown fields are errors, so that a
 // misspelt setting does not silently keep its default.
 func LoadConfig(nameOrPath string) (Config, error) {
-	b, err := os.ReadFile(nameOrPath)
+	b, err := userfile.Read(nameOrPath, userfile.Config)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Preset(nameOrPath)
 	}
@@ -190,6 +190,9 @@ func (c Config) objective() objective.Config {
 // Validate reports the first setting out of range, by its JSON name.
 func (c Config) Validate() error {
 	if err := c.Model.Validate(); err != nil {
+		return err
+	}
+	if err := c.checkSizes(); err != nil { // before anything is sized from the config
 		return err
 	}
 	if err := c.objective().Validate(); err != nil {

@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"time"
 
 	"github.com/rdlm-go/rdlm/core/atomicfile"
+	"github.com/rdlm-go/rdlm/internal/userfile"
 )
 
 // record is one line of metrics.jsonl: training figures (every log_every
@@ -34,8 +37,11 @@ type metricsLog struct {
 	f *os.File
 }
 
+// create starts the metrics of a run at step 0, replacing those of a run
+// that stopped before its first checkpoint (openRun has ruled out a run
+// with one, and holds the folder's lock).
 func (m *metricsLog) create(path string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err
 	}
@@ -46,8 +52,8 @@ func (m *metricsLog) create(path string) error {
 // reopen keeps the records up to step (rewriting the file atomically) and
 // returns them; later appends go after them.
 func (m *metricsLog) reopen(path string, step int) ([]record, error) {
-	b, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
+	b, err := userfile.Read(path, userfile.Metrics)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
 	var keep bytes.Buffer
