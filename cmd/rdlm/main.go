@@ -43,6 +43,17 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
 
+// exitStatus ends a command that has done its work with another status than
+// 0: an interrupted training run saves its checkpoint, says so, and exits
+// 130 (128 + SIGINT), as an interrupted program does, so that a script can
+// tell it from a finished one. msg, when set, is printed like an error.
+type exitStatus struct {
+	code int
+	msg  string
+}
+
+func (e exitStatus) Error() string { return e.msg }
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -69,6 +80,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
+	}
+	var st exitStatus
+	if errors.As(err, &st) {
+		if st.msg != "" {
+			fmt.Fprintf(stderr, "rdlm %s: %s\n", c.name, oneLine(st.msg))
+		}
+		return st.code
 	}
 	fmt.Fprintf(stderr, "rdlm %s: %s\n", c.name, oneLine(err.Error()))
 	var ue usageError

@@ -32,7 +32,7 @@ type trainFlags struct {
 
 func runTrain(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	var f trainFlags
-	fs.StringVar(&f.config, "config", "", fmt.Sprintf("a preset (%v) or a JSON file of settings (see trainer/train.Config); with --resume, the checkpoint's own settings are used", train.PresetNames()))
+	fs.StringVar(&f.config, "config", "", fmt.Sprintf("a preset (%v) or a JSON file of settings (see trainer/train.Config); with --resume, the run's saved settings are used, and --config must repeat them", train.PresetNames()))
 	fs.StringVar(&f.out, "out", "", "run folder: checkpoint (ckpt/), metrics.jsonl, curve.svg")
 	fs.StringVar(&f.data, "data", "", "data set: shakespeare, text8, a text file, or images: mnist, mnist14, cifar10 or their files (default: the config's)")
 	fs.IntVar(&f.steps, "steps", 0, "total steps of the run (default: the config's)")
@@ -40,7 +40,7 @@ func runTrain(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	fs.Float64Var(&f.lr, "lr", 0, "peak learning rate (default: the config's)")
 	fs.StringVar(&f.objective, "objective", "", "ce (RDLM, published), elbo (RDLM drift matching: the NELBO), ce+elbo (their sum) or mdlm (masked-diffusion baseline)")
 	fs.StringVar(&f.times, "times", "", "training times: importance (the config's window), uniform, or adaptive (a proposal learnt from the NELBO integrand; unbiased weights) (default: the config's)")
-	fs.BoolVar(&f.resume, "resume", false, "continue the run in --out exactly where its checkpoint stopped")
+	fs.BoolVar(&f.resume, "resume", false, "continue the run in --out exactly where its checkpoint stopped, with its saved settings (flags such as --steps change them, printed and recorded); a run stopped before its first checkpoint starts again from step 0")
 	fs.IntVar(&f.ckptEvery, "ckpt-every", 0, "steps between checkpoints (default: the config's)")
 	fs.IntVar(&f.evalEv, "eval-every", -1, "steps between validation BPC estimates, 0 for only at the end (default: the config's)")
 	fs.Uint64Var(&f.seed, "seed", 0, "seed of the weights, the data order and the noise (default: the config's)")
@@ -67,14 +67,31 @@ func runTrain(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if f.asJSON {
-		return writeJSON(stdout, res)
-	}
-	if res.Interrupted {
-		_, err = fmt.Fprintf(stdout, "interrupted at step %d: checkpoint saved in %s; continue with --resume --out %s\n", res.Step, res.Checkpoint, f.out)
+	if err := printTrainResult(stdout, &f, res); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(stdout, "trained %d steps: loss %.4g, validation BPC %.4f; checkpoint in %s\n", res.Step, res.Loss, res.ValidBPC, res.Checkpoint)
+	if res.Interrupted {
+		return exitStatus{code: 130}
+	}
+	return nil
+}
+
+// printTrainResult says how the run ended: trained, interrupted (with or
+// without a checkpoint to continue from), or complete already.
+func printTrainResult(w io.Writer, f *trainFlags, res train.Result) error {
+	var err error
+	switch {
+	case f.asJSON:
+		err = writeJSON(w, res)
+	case res.Interrupted && res.Checkpoint == "":
+		_, err = fmt.Fprintf(w, "interrupted before the first checkpoint: nothing saved; --resume --out %s starts the run again from step 0\n", f.out)
+	case res.Interrupted:
+		_, err = fmt.Fprintf(w, "interrupted at step %d: checkpoint saved in %s; continue with --resume --out %s\n", res.Step, res.Checkpoint, f.out)
+	case res.AlreadyComplete:
+		_, err = fmt.Fprintf(w, "the run in %s is already complete at step %d: nothing trained (give --steps N, N > %d, to train further)\n", f.out, res.Step, res.Step)
+	default:
+		_, err = fmt.Fprintf(w, "trained %d steps: loss %.4g, validation BPC %.4f; checkpoint in %s\n", res.Step, res.Loss, res.ValidBPC, res.Checkpoint)
+	}
 	return err
 }
 
@@ -87,8 +104,18 @@ func (f *trainFlags) resolve() (train.Config, error) {
 	var cfg train.Config
 	var err error
 	switch {
-	case f.resume && !f.set["config"]:
-		cfg, err = train.SavedConfig(f.out)
+	case f.resume:
+		// A resume continues its own run: the saved settings, which a
+		// --config may only repeat; flags change what may change, visibly.
+		if cfg, err = train.SavedConfig(f.out); err == nil && f.set["config"] {
+			given, err := train.LoadConfig(f.config)
+			if err != nil {
+				return cfg, err
+			}
+			if err := train.CheckSameSettings(given, cfg, "--config "+f.config); err != nil {
+				return cfg, usagef("%v", err)
+			}
+		}
 	case f.config == "":
 		return train.Config{}, usagef("give --config NAME|PATH (presets: %v), or --resume", train.PresetNames())
 	default:

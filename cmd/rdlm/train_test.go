@@ -72,7 +72,7 @@ func TestTrainUsageErrors(t *testing.T) {
 }
 
 // SIGINT while training saves a checkpoint at the current step and exits
-// cleanly; the run then resumes from there.
+// 130, saying how to resume; the run then resumes from there.
 func TestTrainSIGINTSavesAndStops(t *testing.T) {
 	cfg := tinyTrainConfig(t)
 	out := filepath.Join(t.TempDir(), "run")
@@ -103,10 +103,43 @@ func TestTrainSIGINTSavesAndStops(t *testing.T) {
 	}
 	require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGINT))
 	r := <-done
-	require.Equal(t, 0, r.code, r.stderr)
+	require.Equal(t, 130, r.code, "an interrupted run exits 130 after saving: %s", r.stderr)
 	require.Contains(t, r.stdout, "interrupted at step")
+	require.Contains(t, r.stdout, "continue with --resume --out "+out)
 	c, err := ckpt.Load(filepath.Join(out, train.CheckpointDir))
 	require.NoError(t, err)
 	require.Positive(t, c.Config.Step)
 	require.Less(t, c.Config.Step, int64(100000))
+}
+
+// A resume continues the run with its saved settings: a --config that is
+// not them is refused (it used to replace them silently, stopping the run
+// at the preset's step count), a flag changes what may change, printed, and
+// a finished run resumed says so.
+func TestTrainResumeKeepsTheSavedSettings(t *testing.T) {
+	cfg := tinyTrainConfig(t)
+	out := filepath.Join(t.TempDir(), "run")
+	code, _, errs := runCLI("train", "--config", cfg, "--out", out, "--steps", "5")
+	require.Equal(t, 0, code, errs)
+
+	code, _, errs = runCLI("train", "--config", "tiny", "--out", out, "--resume")
+	require.Equal(t, 2, code, errs)
+	require.Contains(t, errs, "--config tiny differs from the settings the run was saved with")
+	require.Contains(t, errs, "steps 200 (saved 5)")
+
+	code, stdout, errs := runCLI("train", "--out", out, "--resume")
+	require.Equal(t, 0, code, errs)
+	require.Contains(t, stdout, "already complete at step 5")
+
+	code, _, errs = runCLI("train", "--out", out, "--resume", "--steps", "4")
+	require.Equal(t, 1, code, errs)
+	require.Contains(t, errs, "steps 4 is below the checkpoint's step 5")
+
+	code, stdout, errs = runCLI("train", "--out", out, "--resume", "--steps", "7", "--ckpt-every", "7")
+	require.Equal(t, 0, code, errs)
+	require.Contains(t, stdout, "trained 7 steps")
+	saved, err := train.SavedConfig(out)
+	require.NoError(t, err)
+	require.Equal(t, 7, saved.Steps)
+	require.Equal(t, 7, saved.CkptEvery)
 }
