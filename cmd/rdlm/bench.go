@@ -68,11 +68,11 @@ func runBench(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *threads < 0 {
-		return usagef("--threads must be >= 0, got %d", *threads)
-	}
-	if *reps < 1 {
-		return usagef("--reps must be >= 1, got %d", *reps)
+	switch {
+	case *threads < 0 || *threads > maxBenchThreads:
+		return usagef("--threads must lie in [0, %d], got %d", maxBenchThreads, *threads)
+	case *reps < 1 || *reps > maxBenchReps:
+		return usagef("--reps must lie in [1, %d], got %d", maxBenchReps, *reps)
 	}
 	ns, err := benchSizes(*sizes)
 	if err != nil {
@@ -117,6 +117,15 @@ func benchPrint(w io.Writer, asJSON bool, v any, text string) error {
 	return err
 }
 
+// Bounds of the bench flags. A square sgemm of n holds three n x n
+// matrices: 8192 is 805 MB of them, and minutes per product at a few
+// GFLOP/s; the block's sizes are bounded by the model's limits.
+const (
+	maxBenchSize    = 8192
+	maxBenchReps    = 1000
+	maxBenchThreads = 1024
+)
+
 // benchSizes parses "256,512,1024"; an empty string means no sizes.
 func benchSizes(s string) ([]int, error) {
 	var out []int
@@ -128,6 +137,9 @@ func benchSizes(s string) ([]int, error) {
 		v, err := strconv.Atoi(f)
 		if err != nil || v < 1 {
 			return nil, fmt.Errorf("not a positive size: %q", f)
+		}
+		if v > maxBenchSize {
+			return nil, fmt.Errorf("size %d is beyond the limit of %d", v, maxBenchSize)
 		}
 		out = append(out, v)
 	}

@@ -55,3 +55,24 @@ func TestBenchUsageErrors(t *testing.T) {
 		require.True(t, strings.HasPrefix(errs, "rdlm bench: "), errs)
 	}
 }
+
+// Absurd sizes are refused by name before anything is allocated: a
+// 10^8 sgemm used to overflow n*n and panic, and a block of hidden and
+// length 100,000 asked for 480 GB.
+func TestBenchRefusesAbsurdSizes(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--sizes", "100000000"}, "size 100000000 is beyond the limit of 8192"},
+		{[]string{"--sizes", "", "--hidden", "100000", "--length", "100000"}, "model.MaxLength"},
+		{[]string{"--sizes", "", "--hidden", "100000"}, "model.MaxHidden"},
+		{[]string{"--sizes", "", "--batch", "100000000"}, "model.MaxBatch"},
+		{[]string{"--sizes", "", "--batch", "4096", "--length", "8192", "--hidden", "4096"}, "model.MaxNetBytes"},
+		{[]string{"--reps", "1000000000"}, "--reps must lie in [1, 1000]"},
+		{[]string{"--threads", "1000000000"}, "--threads must lie in [0, 1024]"},
+	} {
+		code, _, errs := runCLI(append([]string{"bench"}, c.args...)...)
+		requireOneLineError(t, 2, code, errs, "bench", c.want)
+	}
+}

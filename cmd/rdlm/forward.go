@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 
 	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/safetensors"
@@ -44,7 +43,7 @@ func runForward(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	in, err := readForwardInput(*inPath, c.Config.Model.Vocab)
+	in, err := readForwardInput(*inPath, c.Config.Model)
 	if err != nil {
 		return err
 	}
@@ -71,10 +70,11 @@ func runForward(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	return err
 }
 
-// readForwardInput reads and checks x and t against a model of K tokens.
-// The length L may differ from the one the model was trained on: attention
-// is rotary, there is no position table.
-func readForwardInput(path string, K int) (*forwardInput, error) {
+// readForwardInput reads x and t and checks them against the model as
+// every command checks a network input (model.Config.CheckInput): at most
+// the model's length, finite points of the sphere, times in [0, 1).
+func readForwardInput(path string, mc model.Config) (*forwardInput, error) {
+	K := mc.Vocab
 	f, err := safetensors.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -90,6 +90,12 @@ func readForwardInput(path string, K int) (*forwardInput, error) {
 		return nil, fmt.Errorf("%s: tensor \"x\" has %d values per position (shape %v), the model takes K = %d (mask coordinate dropped)", path, xt.Shape[2], xt.Shape, K)
 	}
 	B, L := xt.Shape[0], xt.Shape[1]
+	if L > mc.Length { // before the buffers are sized from it
+		return nil, fmt.Errorf("%s: tensor \"x\" has length %d, longer than the model's %d positions", path, L, mc.Length)
+	}
+	if err := mc.CheckNet(B, L, false); err != nil {
+		return nil, fmt.Errorf("%s: tensor \"x\" of shape %v: %v", path, xt.Shape, err)
+	}
 	tt, err := f.Get("t")
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v (want t of shape (%d), one time per sequence)", path, err, B)
@@ -98,23 +104,14 @@ func readForwardInput(path string, K int) (*forwardInput, error) {
 		return nil, fmt.Errorf("%s: tensor \"t\" has shape %v, want (%d): one time per sequence of x", path, tt.Shape, B)
 	}
 	in := &forwardInput{b: B, l: L, x: make([]float32, B*L*K), t: make([]float32, B)}
-	for _, d := range []struct {
-		t   *safetensors.Tensor
-		dst []float32
-	}{{xt, in.x}, {tt, in.t}} {
-		if err := d.t.DecodeInto(d.dst); err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
-		}
-		for i, v := range d.dst {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return nil, fmt.Errorf("%s: tensor %q element %d is %g", path, d.t.Name, i, v)
-			}
-		}
+	if err := xt.DecodeInto(in.x); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
 	}
-	for i, v := range in.t {
-		if !(v >= 0 && v < 1) {
-			return nil, fmt.Errorf("%s: t[%d] = %g is outside [0, 1), the diffusion's time range", path, i, v)
-		}
+	if err := tt.DecodeInto(in.t); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if err := mc.CheckInput(in.x, in.t, L); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
 	}
 	return in, nil
 }

@@ -162,6 +162,10 @@ func TestForwardBadInput(t *testing.T) {
 	good := []namedTensor{{"x", []int{B, L, K}, spherePoints(3, B, L, K)}, {"t", []int{B}, []float32{0.2, 0.4}}}
 	nanX := append([]float32(nil), good[0].v...)
 	nanX[7] = float32(math.NaN())
+	huge := make([]float32, B*L*K)
+	for i := range huge {
+		huge[i] = 3e38
+	}
 	cases := []struct {
 		name    string
 		tensors []namedTensor
@@ -174,6 +178,10 @@ func TestForwardBadInput(t *testing.T) {
 		{"t wrong length", []namedTensor{good[0], {"t", []int{3}, []float32{0.1, 0.2, 0.3}}}, []string{`"t" has shape [3]`, "want (2)"}},
 		{"NaN in x", []namedTensor{{"x", good[0].shape, nanX}, good[1]}, []string{`"x" element 7 is NaN`}},
 		{"t = 1", []namedTensor{good[0], {"t", []int{B}, []float32{0.5, 1}}}, []string{"t[1] = 1 is outside [0, 1)"}},
+		// Finite, and all NaN logits: the same refusal as sample's.
+		{"x off the sphere", []namedTensor{{"x", good[0].shape, huge}, good[1]}, []string{`"x" at sequence 0, position 0`, "not a point of the unit sphere"}},
+		{"longer than the model", []namedTensor{{"x", []int{1, 33, K}, spherePoints(4, 1, 33, K)}, {"t", []int{1}, []float32{0.5}}},
+			[]string{`"x" has length 33, longer than the model's 32 positions`}},
 	}
 	for _, tc := range cases {
 		in := filepath.Join(tmp, "in.safetensors")
@@ -192,6 +200,8 @@ func TestForwardBadInput(t *testing.T) {
 	requireOneLineError(t, 1, code, errs, "forward", "nowhere", "no such checkpoint folder")
 	code, _, errs = runCLI("forward", "--model", dir, "--input", filepath.Join(tmp, "absent.safetensors"), "--out", out)
 	requireOneLineError(t, 1, code, errs, "forward", "absent.safetensors")
+	code, _, errs = runCLI("forward", "--model", dir, "--input", "/dev/zero", "--out", out)
+	requireOneLineError(t, 1, code, errs, "forward", "/dev/zero", "not a regular file")
 	notST := filepath.Join(tmp, "junk.safetensors")
 	require.NoError(t, os.WriteFile(notST, []byte("hello world, not tensors"), 0o644))
 	code, _, errs = runCLI("forward", "--model", dir, "--input", notST, "--out", out)

@@ -13,11 +13,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"sort"
 
 	"github.com/rdlm-go/rdlm/core/atomicfile"
 	"github.com/rdlm-go/rdlm/core/floatbits"
+	"github.com/rdlm-go/rdlm/internal/userfile"
 	"github.com/x448/float16"
 )
 
@@ -195,9 +195,12 @@ func Read(b []byte) (*File, error) {
 	return f, nil
 }
 
-// ReadFile reads and parses a safetensors file.
+// ReadFile reads and parses a safetensors file: weights, optimiser state, a
+// tables cache, forward's input. It reads through userfile's limit for
+// safetensors files, so a device, a pipe or an absurdly large file is
+// refused before it is read.
 func ReadFile(path string) (*File, error) {
-	b, err := os.ReadFile(path)
+	b, err := userfile.Read(path, userfile.Tensors)
 	if err != nil {
 		return nil, err
 	}
