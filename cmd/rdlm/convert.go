@@ -13,6 +13,7 @@ import (
 	"github.com/rdlm-go/rdlm/core/refimport"
 	"github.com/rdlm-go/rdlm/core/torchckpt"
 	"github.com/rdlm-go/rdlm/core/wordpiece"
+	"github.com/rdlm-go/rdlm/internal/userfile"
 )
 
 func init() {
@@ -72,16 +73,12 @@ func runConvert(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	if err := refuseNonEmpty(*out, *force); err != nil {
 		return err
 	}
-	fh, err := os.Open(*from)
+	fh, size, err := userfile.Open(*from, userfile.Tensors)
 	if err != nil {
 		return err
 	}
 	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return err
-	}
-	tf, err := torchckpt.Open(fh, st.Size())
+	tf, err := torchckpt.Open(fh, size)
 	if err != nil {
 		return fmt.Errorf("%s: %v", *from, err)
 	}
@@ -141,7 +138,7 @@ func runConvert(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 
 // readVocab loads and checks a WordPiece vocabulary of the expected size.
 func readVocab(path string, size int) ([]byte, error) {
-	b, err := os.ReadFile(path)
+	b, err := userfile.Read(path, userfile.Vocab)
 	if err != nil {
 		return nil, err
 	}

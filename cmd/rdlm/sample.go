@@ -98,6 +98,9 @@ func (f *sampleFlags) walk(modelSteps int) (steps, batch int) {
 	return steps, batch
 }
 
+// maxSamples bounds --n: a --trace holds every sample's walk.
+const maxSamples = 1 << 20
+
 // check rejects flag combinations before the model is read.
 func (f *sampleFlags) check() error {
 	switch {
@@ -111,6 +114,12 @@ func (f *sampleFlags) check() error {
 		return usagef("--rule %s runs on the CPU only (--backend cpu)", sampler.RuleBridge)
 	case f.set["steps"] && f.steps < 1:
 		return usagef("--steps must be >= 1, got %d", f.steps)
+	case f.steps > sampler.MaxSteps: // the walk's time grid is allocated up front
+		return usagef("--steps must be at most %d (sampler.MaxSteps), got %d", sampler.MaxSteps, f.steps)
+	case f.n > maxSamples:
+		return usagef("--n must be at most %d, got %d", maxSamples, f.n)
+	case f.batch > model.MaxBatch:
+		return usagef("--batch must be at most %d (model.MaxBatch), got %d", model.MaxBatch, f.batch)
 	case f.set["length"] && f.length < 1:
 		return usagef("--length must be >= 1, got %d", f.length)
 	case f.n < 1:

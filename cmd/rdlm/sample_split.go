@@ -1,9 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/rdlm-go/rdlm/core/sampler"
 	"github.com/rdlm-go/rdlm/core/split"
 	"github.com/rdlm-go/rdlm/core/wordpiece"
+	"github.com/rdlm-go/rdlm/internal/userfile"
 )
 
 // runSplitSample samples a model trained with dimension splitting (the
@@ -89,8 +91,8 @@ func runSplitSample(f *sampleFlags, dir string, c *ckpt.Checkpoint, stdout io.Wr
 // past the vocabulary become [UNK] (or "?" without a vocabulary).
 func splitDecoder(dir string, s split.Splitter) (func([]int) (string, error), error) {
 	path := filepath.Join(dir, VocabFile)
-	b, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
+	b, err := userfile.Read(path, userfile.Vocab)
+	if errors.Is(err, fs.ErrNotExist) {
 		return func(digits []int) (string, error) {
 			ids := make([]string, len(digits)/s.Digits())
 			one := []int{0}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/rdlm-go/rdlm/core/atomicfile"
+	"github.com/rdlm-go/rdlm/internal/userfile"
 )
 
 // defaultCacheDir is os.UserCacheDir()/rdlm.
@@ -36,7 +37,7 @@ func cachedText8(cfg *options) ([]byte, error) {
 		dir = d
 	}
 	path := filepath.Join(dir, "text8.zip")
-	z, err := os.ReadFile(path)
+	z, err := userfile.Read(path, userfile.Archive)
 	switch {
 	case err == nil:
 		b, err := unzipText8(path, z, cfg.text8)

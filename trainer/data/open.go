@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/rdlm-go/rdlm/core/text"
+	"github.com/rdlm-go/rdlm/internal/userfile"
 )
 
 // Option adjusts how Open finds and reads a corpus.
@@ -111,7 +112,7 @@ func Open(name string, opts ...Option) (*Corpus, error) {
 // openTextFile reads any text file, normalised to text8 or with its own
 // character vocabulary.
 func openTextFile(path string, charVocab bool) (*Corpus, error) {
-	b, err := os.ReadFile(path)
+	b, err := userfile.Read(path, userfile.Text)
 	if err != nil {
 		return nil, err
 	}

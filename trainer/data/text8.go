@@ -7,10 +7,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/rdlm-go/rdlm/core/text"
+	"github.com/rdlm-go/rdlm/internal/userfile"
 )
 
 // Text8URL is the canonical source of text8.
@@ -65,25 +65,21 @@ func (sp text8Spec) verify(name string, b []byte) error {
 // ".zip" suffix) or the raw file. The returned bytes are verified.
 func readText8File(path string, sp text8Spec) ([]byte, error) {
 	if filepath.Ext(path) == ".zip" {
-		z, err := os.ReadFile(path)
+		z, err := userfile.Read(path, userfile.Archive)
 		if err != nil {
 			return nil, err
 		}
 		return unzipText8(path, z, sp)
 	}
-	f, err := os.Open(path)
+	f, size, err := userfile.Open(path, userfile.Text)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	// Check the size before reading, so that a wrong (perhaps huge) file is
 	// refused without loading it.
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.Size() != int64(sp.size) {
-		return nil, fmt.Errorf("%s: %d bytes, but text8 has %d (truncated or not text8)", path, st.Size(), sp.size)
+	if size != int64(sp.size) {
+		return nil, fmt.Errorf("%s: %d bytes, but text8 has %d (truncated or not text8)", path, size, sp.size)
 	}
 	b := make([]byte, sp.size)
 	if _, err := io.ReadFull(f, b); err != nil {

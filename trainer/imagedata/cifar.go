@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 
 	"github.com/rdlm-go/rdlm/core/atomicfile"
+	"github.com/rdlm-go/rdlm/internal/userfile"
 )
 
 // The CIFAR-10 binary version: six files of 10,000 records, each record a
@@ -64,7 +65,7 @@ func ParseCIFARBatch(name string, b []byte) (*Images, error) {
 
 // ReadCIFARBatchFile reads one binary batch file (any number of records).
 func ReadCIFARBatchFile(path string) (*Images, error) {
-	b, err := os.ReadFile(path)
+	b, err := userfile.Read(path, userfile.Archive)
 	if err != nil {
 		return nil, fmt.Errorf("cifar-10: %v", err)
 	}
@@ -83,7 +84,7 @@ func LoadCIFAR10(p string) (train, test *Images, err error) {
 	files := map[string][]byte{}
 	if st.IsDir() {
 		for _, name := range append(append([]string(nil), cifarTrainFiles...), cifarTestFile) {
-			b, err := os.ReadFile(filepath.Join(p, name))
+			b, err := userfile.Read(filepath.Join(p, name), userfile.Archive)
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil, nil, fmt.Errorf("cifar-10: %s is missing from %s (the folder must hold the six binary batches)", name, p)
 			} else if err != nil {
@@ -92,7 +93,7 @@ func LoadCIFAR10(p string) (train, test *Images, err error) {
 			files[name] = b
 		}
 	} else {
-		z, err := os.ReadFile(p)
+		z, err := userfile.Read(p, userfile.Archive)
 		if err != nil {
 			return nil, nil, fmt.Errorf("cifar-10: %v", err)
 		}

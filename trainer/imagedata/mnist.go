@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+
+	"github.com/rdlm-go/rdlm/internal/userfile"
 )
 
 // mnistFile is one of the four canonical MNIST files. The sha256s are of
@@ -95,7 +97,7 @@ func loadMNISTPair(dir string, imgF, lblF mnistFile) (*Images, error) {
 // readVerified reads dir/f.name, checks its sha256 and inflates it.
 func readVerified(dir string, f mnistFile) ([]byte, error) {
 	path := filepath.Join(dir, f.name)
-	gz, err := os.ReadFile(path)
+	gz, err := userfile.Read(path, userfile.Archive)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("mnist: %s is missing (the folder must hold the four canonical .gz files)", path)
 	}

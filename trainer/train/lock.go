@@ -40,9 +40,10 @@ func lockRun(out string) (*runLock, error) {
 		return nil, fmt.Errorf("train: cannot lock %s: %v", out, err)
 	}
 	if !held {
-		holder, _ := os.ReadFile(path) // a few bytes, written by a holder
+		holder := make([]byte, 256) // a line written by the holder
+		n, _ := f.ReadAt(holder, 0)
 		f.Close()
-		who := strings.TrimSpace(string(holder))
+		who := strings.TrimSpace(string(holder[:n]))
 		if who == "" {
 			who = "a process that has not said who it is yet"
 		}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/rdlm-go/rdlm/core/split"
+	"github.com/stretchr/testify/require"
+)
+
+// Absurd sizes on sample's command line are refused by name before the
+// model is read: --steps 10^9 used to allocate its time grid (8 GB).
+func TestSampleRefusesAbsurdSizes(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--steps", "1000000000"}, "--steps must be at most 1048576 (sampler.MaxSteps)"},
+		{[]string{"--n", "1000000000", "--trace", filepath.Join(t.TempDir(), "t.json")}, "--n must be at most 1048576"},
+		{[]string{"--batch", "1000000000"}, "--batch must be at most 65536 (model.MaxBatch)"},
+	} {
+		code, _, errs := runCLI(append([]string{"sample"}, c.args...)...)
+		requireOneLineError(t, 2, code, errs, "sample", c.want)
+	}
+}
+
+// Every file a user names is read through a size limit that refuses a
+// device: /dev/zero as --data, --config, --cache, --from or a vocabulary
+// used to be read until memory ran out.
+func TestUserFilesAreReadThroughALimit(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no /dev/zero")
+	}
+	out := func() string { return filepath.Join(t.TempDir(), "out") }
+	cfg := tinyTrainConfig(t)
+	for _, c := range []struct {
+		cmd  string
+		args []string
+	}{
+		{"train", []string{"--config", cfg, "--out", out(), "--data", "/dev/zero"}},
+		{"train", []string{"--config", "/dev/zero", "--out", out()}},
+		{"init", []string{"--config", "/dev/zero", "--out", out()}},
+		{"tables", []string{"--tokens", "27", "--at", "0.5", "--particles", "16", "--cache", "/dev/zero"}},
+		{"convert", []string{"--from", "/dev/zero", "--out", out()}},
+		{"forward", []string{"--input", "/dev/zero", "--out", out()}},
+	} {
+		code, _, errs := runCLI(append([]string{c.cmd}, c.args...)...)
+		requireOneLineError(t, 1, code, errs, c.cmd, "/dev/zero", "not a regular file")
+	}
+	_, err := readVocab("/dev/zero", 3)
+	require.ErrorContains(t, err, "not a regular file")
+	dir := t.TempDir()
+	require.NoError(t, os.Symlink("/dev/zero", filepath.Join(dir, VocabFile)))
+	s, err := split.New(256, 16)
+	require.NoError(t, err)
+	_, err = splitDecoder(dir, s)
+	require.ErrorContains(t, err, "not a regular file")
+}
