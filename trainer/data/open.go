@@ -116,6 +116,12 @@ func openTextFile(path string, charVocab bool) (*Corpus, error) {
 	if err != nil {
 		return nil, err
 	}
+	return textCorpus(path, b, charVocab)
+}
+
+// textCorpus is openTextFile for the file's bytes b (which it may overwrite).
+func textCorpus(path string, b []byte, charVocab bool) (*Corpus, error) {
+	var err error
 	var v *text.Vocab
 	if charVocab {
 		if v, err = CharVocab(path, b); err != nil {
