@@ -17,7 +17,8 @@ NODE_WEBGPU_VERSION=0.6.2
 HOME_DIR="${RDLM_WEBGPU_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/rdlm-webgpu}"
 ICD=/usr/lib/chromium/vk_swiftshader_icd.json
 
-have_loader() { ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 '; }
+# Not grep -q: under pipefail, grep leaving early can fail ldconfig with SIGPIPE.
+have_loader() { ldconfig -p 2>/dev/null | grep 'libvulkan\.so\.1 ' >/dev/null; }
 if [ ! -f "$ICD" ] || ! have_loader; then
 	echo "testenv: installing libvulkan1 and chromium-common (Vulkan loader, SwiftShader's Vulkan driver)" >&2
 	as_root=""
