@@ -139,6 +139,13 @@ type bridgeLine struct {
 	Simulated projMeans `json:"simulated"`
 }
 
+// Bounds of bridge's sizes: the samples' chunk sums are allocated up front
+// (2^26 samples: 64 MB of them), and each sample walks up to --steps steps.
+const (
+	maxBridgeSamples   = 1 << 26
+	maxBridgeWalkSteps = 1 << 24
+)
+
 // parseBridge turns the command line into a setup and loads the tables.
 func parseBridge(fs *flag.FlagSet, args []string) (bridgeSetup, bool, error) {
 	tf := addTableFlags(fs, "table-seed")
@@ -163,11 +170,11 @@ func parseBridge(fs *flag.FlagSet, args []string) (bridgeSetup, bool, error) {
 	if !(*tm >= 0 && *tm < 1) {
 		return bridgeSetup{}, false, usagef("--t must be in [0, 1) (got %g)", *tm)
 	}
-	if *n < 1 {
-		return bridgeSetup{}, false, usagef("--n must be at least 1 (got %d)", *n)
+	if *n < 1 || *n > maxBridgeSamples {
+		return bridgeSetup{}, false, usagef("--n must lie in [1, %d] (got %d)", maxBridgeSamples, *n)
 	}
-	if *steps < 1 {
-		return bridgeSetup{}, false, usagef("--steps must be at least 1 (got %d)", *steps)
+	if *steps < 1 || *steps > maxBridgeWalkSteps {
+		return bridgeSetup{}, false, usagef("--steps must lie in [1, %d] (got %d)", maxBridgeWalkSteps, *steps)
 	}
 	if *token < 0 || *token >= cfg.Tokens {
 		return bridgeSetup{}, false, usagef("--token %d outside [0, %d)", *token, cfg.Tokens)

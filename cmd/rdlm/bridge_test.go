@@ -83,16 +83,16 @@ func TestBridgeJSON(t *testing.T) {
 func TestBridgeBadInput(t *testing.T) {
 	base := []string{"--start", "masked", "--t", "0.5", "--n", "10"}
 	cases := map[string][]string{
-		"--tokens must be at least 2":      append([]string{"--tokens", "1"}, base...),
-		"--t must be in [0, 1)":            {"--tokens", "3", "--start", "masked", "--t", "1", "--n", "10"},
-		"--t must be in [0, 1) (got -0.1)": {"--tokens", "3", "--start", "masked", "--t", "-0.1", "--n", "10"},
-		"--start":                          {"--tokens", "3", "--start", "middle", "--t", "0.5", "--n", "10"},
-		"--n must be at least 1":           {"--tokens", "3", "--start", "masked", "--t", "0.5", "--n", "0"},
-		"--steps must be at least 1":       append([]string{"--tokens", "3", "--steps", "0"}, base...),
-		"--token 3 outside [0, 3)":         append([]string{"--tokens", "3", "--token", "3"}, base...),
-		"--rho-formula":                    append([]string{"--tokens", "3", "--rho-formula", "fancy"}, base...),
-		"--particles must be at least 1":   append([]string{"--tokens", "3", "--particles", "-5"}, base...),
-		"malformed":                        {"--tokens", "3", "--start", "masked", "--t", "x", "--n", "10"},
+		"--tokens must be at least 2":       append([]string{"--tokens", "1"}, base...),
+		"--t must be in [0, 1)":             {"--tokens", "3", "--start", "masked", "--t", "1", "--n", "10"},
+		"--t must be in [0, 1) (got -0.1)":  {"--tokens", "3", "--start", "masked", "--t", "-0.1", "--n", "10"},
+		"--start":                           {"--tokens", "3", "--start", "middle", "--t", "0.5", "--n", "10"},
+		"--n must lie in [1, 67108864]":     {"--tokens", "3", "--start", "masked", "--t", "0.5", "--n", "0"},
+		"--steps must lie in [1, 16777216]": append([]string{"--tokens", "3", "--steps", "0"}, base...),
+		"--token 3 outside [0, 3)":          append([]string{"--tokens", "3", "--token", "3"}, base...),
+		"--rho-formula":                     append([]string{"--tokens", "3", "--rho-formula", "fancy"}, base...),
+		"--particles must be at least 1":    append([]string{"--tokens", "3", "--particles", "-5"}, base...),
+		"malformed":                         {"--tokens", "3", "--start", "masked", "--t", "x", "--n", "10"},
 	}
 	for want, args := range cases {
 		code, out, errs := runCLI(append([]string{"bridge"}, args...)...)

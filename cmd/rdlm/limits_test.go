@@ -58,3 +58,18 @@ func TestUserFilesAreReadThroughALimit(t *testing.T) {
 	_, err = splitDecoder(dir, s)
 	require.ErrorContains(t, err, "not a regular file")
 }
+
+func TestBridgeAndViewBoundTheirSizes(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"bridge", "--tokens", "27", "--t", "0.5", "--n", "1000000000000"}, "--n must lie in [1, 67108864]"},
+		{[]string{"bridge", "--tokens", "27", "--t", "0.5", "--n", "10", "--steps", "1000000000000"}, "--steps must lie in [1, 16777216]"},
+		{[]string{"view", "--n", "1000000000"}, "--n must lie in [1, 1024]"},
+		{[]string{"view", "--steps", "1000000000"}, "--steps must lie in [1, 1048576]"},
+	} {
+		code, _, errs := runCLI(c.args...)
+		requireOneLineError(t, 2, code, errs, c.args[0], c.want)
+	}
+}

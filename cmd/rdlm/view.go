@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+
+	"github.com/rdlm-go/rdlm/core/sampler"
 )
 
 func init() {
@@ -18,6 +20,9 @@ func init() {
 	})
 }
 
+// maxViewSamples bounds the samples one window shows.
+const maxViewSamples = 1024
+
 // viewerProgram is the native viewer's executable. It is a program of its
 // own (cmd/rdlm-view) because its window needs cgo and X11/GL libraries,
 // which rdlm itself must build without.
@@ -27,11 +32,17 @@ const viewerProgram = "rdlm-view"
 // executable or on PATH, with the same arguments.
 func runView(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	fs.String("model", "", modelFlagHelp)
-	fs.Int("n", 0, "samples shown at once (default 16 images or 6 lines of text)")
-	fs.Int("steps", 0, "walk steps (default: the model's sample_steps); Up and Down double and halve them")
+	n := fs.Int("n", 0, "samples shown at once (default 16 images or 6 lines of text)")
+	steps := fs.Int("steps", 0, "walk steps (default: the model's sample_steps); Up and Down double and halve them")
 	fs.Uint64("seed", 0, "seed of the first walk; S draws the next")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	switch {
+	case *n < 0 || *n > maxViewSamples:
+		return usagef("--n must lie in [1, %d] (0: the default), got %d", maxViewSamples, *n)
+	case *steps < 0 || *steps > sampler.MaxSteps:
+		return usagef("--steps must lie in [1, %d] (0: the model's), got %d", sampler.MaxSteps, *steps)
 	}
 	// Ebitengine opens the display while its package initialises and panics
 	// without one, before the viewer can say anything: check first.
