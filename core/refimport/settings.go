@@ -128,6 +128,9 @@ func architecture(state []namedTensor, cfg torchckpt.Config) (model.Config, *ckp
 	if err := mc.Validate(); err != nil {
 		return mc, nil, err
 	}
+	if err := mc.CheckLimits(); err != nil { // before Specs lists the blocks a config claims
+		return mc, nil, err
+	}
 	// Every parameter of the inferred architecture, and nothing else but the
 	// rotary buffer, must be in the state dict with its shape.
 	want := map[string]bool{}
