@@ -35,6 +35,9 @@ func FuzzMNIST(f *testing.F) {
 				continue
 			}
 			if im, err := parseIDXImages("fuzz", raw); err == nil {
+				if len(im.Labels) > len(raw) {
+					t.Fatalf("%d label slots for a %d-byte file", len(im.Labels), len(raw))
+				}
 				if len(im.Pix) != im.Len()*im.Height*im.Width || len(im.Pix) > len(raw) {
 					t.Fatalf("%d pixels for %d images of %dx%d from %d bytes", len(im.Pix), im.Len(), im.Height, im.Width, len(raw))
 				}

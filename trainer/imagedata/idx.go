@@ -38,6 +38,12 @@ func parseIDXImages(name string, b []byte) (*Images, error) {
 		return nil, fmt.Errorf("%s: magic 0x%08x, not an idx3-ubyte image file (0x%08x)", name, m, idxImagesMagic)
 	}
 	n, rows, cols := binary.BigEndian.Uint32(b[4:]), binary.BigEndian.Uint32(b[8:]), binary.BigEndian.Uint32(b[12:])
+	// An image has pixels: with a zero side, a 16-byte file could announce
+	// four billion images, and their labels would be allocated (fuzzing
+	// found it). With both sides >= 1, n is at most the file's size.
+	if rows == 0 || cols == 0 {
+		return nil, fmt.Errorf("%s: its header announces images of %dx%d: an image needs at least one pixel", name, rows, cols)
+	}
 	want := 16 + uint64(n)*uint64(rows)*uint64(cols)
 	if uint64(len(b)) != want {
 		return nil, fmt.Errorf("%s: %d bytes, but its header announces %d images of %dx%d (%d bytes)", name, len(b), n, rows, cols, want)
