@@ -44,7 +44,14 @@ func parseIDXImages(name string, b []byte) (*Images, error) {
 	if rows == 0 || cols == 0 {
 		return nil, fmt.Errorf("%s: its header announces images of %dx%d: an image needs at least one pixel", name, rows, cols)
 	}
-	want := 16 + uint64(n)*uint64(rows)*uint64(cols)
+	// n*rows*cols can overflow uint64 (and wrap to the file's size, which
+	// fuzzing found): compare the pixel area with what the file holds per
+	// image first.
+	area := uint64(rows) * uint64(cols)
+	if n > 0 && area > uint64(len(b)-16)/uint64(n) {
+		return nil, fmt.Errorf("%s: %d bytes, but its header announces %d images of %dx%d (more than %d bytes)", name, len(b), n, rows, cols, len(b))
+	}
+	want := 16 + uint64(n)*area
 	if uint64(len(b)) != want {
 		return nil, fmt.Errorf("%s: %d bytes, but its header announces %d images of %dx%d (%d bytes)", name, len(b), n, rows, cols, want)
 	}
