@@ -28,5 +28,5 @@ want=$(node -p "require('$here/package-lock.json').packages['node_modules/playwr
 got=$(node -p "try { require('$here/node_modules/playwright-core/package.json').version } catch { '' }")
 if [[ $got != "$want" ]]; then
   echo "site/tests: installing playwright-core $want" >&2
-  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+  (cd "$here" && npm ci --no-audit --no-fund --no-update-notifier --loglevel=error)
 fi

@@ -41,7 +41,7 @@ npm_pin() {
 		echo "testenv: installing npm $pkg@$ver into $dir" >&2
 		mkdir -p "$dir"
 		[ -f "$dir/package.json" ] || echo '{"private":true}' >"$dir/package.json"
-		npm install --prefix "$dir" --no-save --no-audit --no-fund --loglevel=error "$pkg@$ver" >/dev/null
+		npm install --prefix "$dir" --no-save --no-audit --no-fund --no-update-notifier --loglevel=error "$pkg@$ver" >/dev/null
 	fi
 }
 
