@@ -10,6 +10,7 @@ import (
 
 	"github.com/rdlm-go/rdlm/core/ckpt"
 	"github.com/rdlm-go/rdlm/core/text"
+	"github.com/rdlm-go/rdlm/internal/userfile"
 	"github.com/rdlm-go/rdlm/trainer/eval"
 )
 
@@ -24,9 +25,6 @@ func init() {
 
 // defaultJudge is the built-in autoregressive model.
 const defaultJudge = "shakespeare-ar"
-
-// maxScoreText bounds the text file: far more than any set of samples.
-const maxScoreText = 64 << 20
 
 func runScore(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	judgeName := fs.String("judge", defaultJudge, "the autoregressive model that judges (a built-in name or a checkpoint folder)")
@@ -57,7 +55,12 @@ func runScore(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	if c.Config.Process.Vocab != "text8" {
 		return fmt.Errorf("judge %s speaks the %q vocabulary; score reads text in the text8 alphabet", label, c.Config.Process.Vocab)
 	}
-	raw, err := readBounded(*textPath, maxScoreText)
+	var raw []byte
+	if *textPath == "-" {
+		raw, err = userfile.ReadStream(os.Stdin, "standard input", userfile.Samples)
+	} else {
+		raw, err = userfile.Read(*textPath, userfile.Samples)
+	}
 	if err != nil {
 		return err
 	}
@@ -165,36 +168,4 @@ func normalisedNote(changed int) string {
 		return ""
 	}
 	return fmt.Sprintf(" (%d characters were changed or dropped to fit the text8 alphabet)", changed)
-}
-
-// readBounded reads a regular file (or - for standard input) of at most
-// limit bytes, refusing anything larger before reading it whole.
-func readBounded(path string, limit int64) ([]byte, error) {
-	var r io.Reader = os.Stdin
-	if path != "-" {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		st, err := f.Stat()
-		if err != nil {
-			return nil, err
-		}
-		if !st.Mode().IsRegular() {
-			return nil, fmt.Errorf("%s is not a regular file", path)
-		}
-		if st.Size() > limit {
-			return nil, fmt.Errorf("%s is %d bytes, more than the %d this command reads", path, st.Size(), limit)
-		}
-		r = f
-	}
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s is more than the %d bytes this command reads", path, limit)
-	}
-	return b, nil
 }

@@ -40,6 +40,8 @@ var (
 	// Archive is a downloaded data archive or batch file (CIFAR-10's
 	// archive is 170 MB, text8.zip 31 MB, MNIST's files 10 MB each).
 	Archive = Limit{"a data archive", 1 << 30}
+	// Samples is a file of texts to judge (rdlm score), one per line.
+	Samples = Limit{"a file of texts", 64 << 20}
 )
 
 // ErrTooLarge and ErrNotRegular are wrapped by the errors of Open and Read.
@@ -117,6 +119,19 @@ func Read(path string, lim Limit) ([]byte, error) {
 	}
 	if int64(len(b)) > lim.Bytes {
 		return nil, fmt.Errorf("%s: %w: grew past %d bytes while read, and %s", path, ErrTooLarge, lim.Bytes, lim)
+	}
+	return b, nil
+}
+
+// ReadStream reads r (standard input, say; name is what errors call it) up
+// to lim.Bytes, refusing more.
+func ReadStream(r io.Reader, name string, lim Limit) ([]byte, error) {
+	b, err := readAll(r, nil, lim.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if int64(len(b)) > lim.Bytes {
+		return nil, fmt.Errorf("%s: %w: more than %d bytes, and %s", name, ErrTooLarge, lim.Bytes, lim)
 	}
 	return b, nil
 }
