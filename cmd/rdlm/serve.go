@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -59,7 +60,9 @@ func siteType(name string) string {
 // rdlm serve does.
 const serveDirHelp = "the built site folder (make site). Another host must send .wasm as application/wasm, " +
 	"X-Content-Type-Options: nosniff, and FILE.br or FILE.gz in place of FILE where Accept-Encoding allows, " +
-	"with its Content-Encoding, FILE's Content-Type and Vary: Accept-Encoding (nginx: gzip_static, brotli_static)"
+	"with its Content-Encoding, FILE's Content-Type and Vary: Accept-Encoding (nginx: gzip_static, brotli_static); " +
+	"Cache-Control: public, max-age=31536000, immutable on the versioned files (NAME.HASH.EXT) and no-cache on the rest; " +
+	"and, for the widget to embed from other origins, Access-Control-Allow-Origin: * on every file but the pages"
 
 func runServe(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
@@ -109,12 +112,14 @@ func newSiteServer(dir string) *http.Server {
 	}
 }
 
-// siteHandler serves dir's regular files with siteTypes, no directory
-// listings, and no-cache so that a rebuilt site is seen at once (the page
-// keeps its own content-addressed cache of model weights). Anything it will
-// not serve (a dotfile, a link out of dir, a folder) answers as a missing
-// file does. Where the client accepts it, a precompressed variant of the file
-// goes out in its place (see openVariant).
+// siteHandler serves dir's regular files with siteTypes and no directory
+// listings. A versioned file (see isVersioned) may be cached for a year
+// without asking again; any other file is no-cache, so that a rebuilt site
+// is seen at once (the page keeps its own content-addressed cache of model
+// weights). Everything but the pages may be read from other origins (see
+// corsHeaders). Anything it will not serve (a dotfile, a link out of dir, a
+// folder) answers as a missing file does. Where the client accepts it, a
+// precompressed variant of the file goes out in its place (see openVariant).
 func siteHandler(dir string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -144,7 +149,14 @@ func siteHandler(dir string) http.Handler {
 		defer f.Close()
 		h := w.Header()
 		h.Set("Content-Type", siteType(name))
-		h.Set("Cache-Control", "no-cache")
+		if isVersioned(name) {
+			h.Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			h.Set("Cache-Control", "no-cache")
+		}
+		if !strings.HasSuffix(strings.ToLower(name), ".html") {
+			corsHeaders(h)
+		}
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Vary", "Accept-Encoding")
 		body := io.ReadSeeker(f)
@@ -160,6 +172,26 @@ func siteHandler(dir string) http.Handler {
 		// The file's modification time stands for every encoding of it.
 		http.ServeContent(w, r, name, st.ModTime(), body)
 	})
+}
+
+// versionedName matches the file names site/build.sh gives the files it
+// versions: NAME.HASH.EXT, HASH the first 16 hex digits of the file's
+// sha256. A new build of such a file is a new name, so a browser may keep
+// the old one as long as it likes.
+var versionedName = regexp.MustCompile(`\.[0-9a-f]{16}\.[A-Za-z0-9]+$`)
+
+// isVersioned tells a file whose name carries its content hash.
+func isVersioned(name string) bool { return versionedName.MatchString(path.Base(name)) }
+
+// corsHeaders let a page on another origin use the file: the widget's
+// module and the engine it starts (its worker script, wasm_exec.js, the
+// wasm) and the models, so that a docs site can embed the generator from
+// this host. The site's files are public and carry no credentials, so any
+// origin may read them. Cross-Origin-Resource-Policy lets pages that
+// require it (Cross-Origin-Embedder-Policy: require-corp) load them too.
+func corsHeaders(h http.Header) {
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
 }
 
 // siteFileName maps a request path to a file name inside the site folder,

@@ -84,6 +84,52 @@ func TestServeGivesTheSiteItsTypes(t *testing.T) {
 	require.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
 }
 
+// Versioned files (NAME.HASH.EXT, as site/build.sh names them) are cached
+// for good, everything else is revalidated; every file but the pages may be
+// read from another origin, so that the widget embeds anywhere.
+func TestServeCachesVersionedFilesAndAllowsOtherOrigins(t *testing.T) {
+	dir := t.TempDir()
+	big := strings.Repeat("wasm bytes ", 500)
+	writeSite(t, dir, map[string]string{
+		"index.html": "x", "docs.html": "x", "rdlm-widget.js": "x", "app.0123456789abcdef.js": "x",
+		"rdlm.0123456789abcdef.wasm": big, "app.0123456789ABCDEF.js": "x", "app.0123456789abcde.js": "x",
+		"models/default/config.json": "x", "models/default/model.safetensors": "x",
+	})
+	require.NoError(t, precompressSite(dir, io.Discard, false))
+	srv := httptest.NewServer(siteHandler(dir))
+	defer srv.Close()
+	const forever = "public, max-age=31536000, immutable"
+	cases := []struct {
+		url, accept, cache string
+		cors               bool
+	}{
+		{"/", "", "no-cache", false},
+		{"/docs.html", "", "no-cache", false},
+		{"/rdlm-widget.js", "", "no-cache", true},
+		{"/app.0123456789abcdef.js", "", forever, true},
+		{"/rdlm.0123456789abcdef.wasm", "", forever, true},
+		{"/rdlm.0123456789abcdef.wasm", "br", forever, true}, // the variant keeps the file's headers
+		{"/app.0123456789ABCDEF.js", "", "no-cache", true},    // not how build.sh writes a hash
+		{"/app.0123456789abcde.js", "", "no-cache", true},     // too short
+		{"/models/default/config.json", "", "no-cache", true},
+		{"/models/default/model.safetensors", "", "no-cache", true},
+	}
+	for _, c := range cases {
+		resp, _ := fetch(t, srv, http.MethodGet, c.url, map[string]string{"Accept-Encoding": c.accept})
+		require.Equal(t, http.StatusOK, resp.StatusCode, c.url)
+		require.Equal(t, c.cache, resp.Header.Get("Cache-Control"), c.url)
+		if c.cors {
+			require.Equal(t, "*", resp.Header.Get("Access-Control-Allow-Origin"), c.url)
+			require.Equal(t, "cross-origin", resp.Header.Get("Cross-Origin-Resource-Policy"), c.url)
+		} else {
+			require.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"), c.url)
+		}
+		if c.accept == "br" {
+			require.Equal(t, "br", resp.Header.Get("Content-Encoding"), c.url)
+		}
+	}
+}
+
 // Links out of the folder and dotfiles answer exactly as a missing file
 // does, so that a client learns nothing about what lies behind them.
 func TestServeStaysInsideTheSite(t *testing.T) {
