@@ -109,8 +109,8 @@ func TestServeCachesVersionedFilesAndAllowsOtherOrigins(t *testing.T) {
 		{"/app.0123456789abcdef.js", "", forever, true},
 		{"/rdlm.0123456789abcdef.wasm", "", forever, true},
 		{"/rdlm.0123456789abcdef.wasm", "br", forever, true}, // the variant keeps the file's headers
-		{"/app.0123456789ABCDEF.js", "", "no-cache", true},    // not how build.sh writes a hash
-		{"/app.0123456789abcde.js", "", "no-cache", true},     // too short
+		{"/app.0123456789ABCDEF.js", "", "no-cache", true},   // not how build.sh writes a hash
+		{"/app.0123456789abcde.js", "", "no-cache", true},    // too short
 		{"/models/default/config.json", "", "no-cache", true},
 		{"/models/default/model.safetensors", "", "no-cache", true},
 	}
