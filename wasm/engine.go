@@ -144,8 +144,8 @@ func (e *Engine) Backend() Backend {
 // the sampler's buffers: copy what must outlive the call.
 type StepEvent struct {
 	Step, Steps int
-	T           float64
-	First       uint64 // index of the batch's first sample
+	T           float64 // the time the walk has reached after this step (see reachedTime)
+	First       uint64  // index of the batch's first sample
 	N, L        int
 	Top         []int     // (N, L) most likely token of each position
 	Prob        []float32 // (N, L) its probability
@@ -222,7 +222,7 @@ func (e *Engine) Generate(job uint64, m *Model, r Request, h Hooks) (*Result, er
 				res.FirstStepMs = ms(now.Sub(start))
 			}
 			if h.Step != nil {
-				ev := &StepEvent{Step: info.Step, Steps: p.steps, T: info.T, First: info.First, N: info.N, L: info.L,
+				ev := &StepEvent{Step: info.Step, Steps: p.steps, T: reachedTime(info.Step, p.steps), First: info.First, N: info.N, L: info.L,
 					Top: info.Top, Prob: info.Prob, StepMs: ms(now.Sub(last))}
 				if stepPixels != nil {
 					ev.Pixels = stepPixels[:info.N*m.imageSize()]
@@ -280,5 +280,12 @@ func (e *Engine) Generate(job uint64, m *Model, r Request, h Hooks) (*Result, er
 	res.TotalMs = ms(time.Since(start))
 	return res, nil
 }
+
+// reachedTime is the time the walk has reached once step (0-based) of steps
+// is done: the end of the step, not the start the network was evaluated at,
+// and 1 after the last, whose state is the decoded text. (The sampler's
+// grid stops 1e-5 short of 1 and its StepInfo.T is the step's start; a view
+// that showed either would never reach t = 1.)
+func reachedTime(step, steps int) float64 { return float64(step+1) / float64(steps) }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -146,6 +146,8 @@ func TestBadRequestsAreRefused(t *testing.T) {
 		{Request{Template: "ab__", Length: 3}, "template"},
 		{Request{Prompt: "a very long prompt indeed"}, "prompt"},
 		{Request{Template: "___________________"}, "longer than the model's"},
+		{Request{Template: "no blanks"}, "needs at least one _"},
+		{Request{Prompt: "日本語 😀"}, "no character the model reads"},
 	}
 	for _, c := range cases {
 		_, err := NewEngine(nil).Generate(1, m, c.req, Hooks{})
@@ -170,4 +172,55 @@ func TestModelsThatDoNotFitAreRefused(t *testing.T) {
 	require.Equal(t, tinyModel.NumParams(), info.Params)
 	_, err = LoadModel(good, w[:len(w)-4])
 	require.Error(t, err)
+}
+
+func TestStepsReportTheTimeReachedEndingAtOne(t *testing.T) {
+	m := loadTiny(t)
+	for _, steps := range []int{1, 8, 64} {
+		var times []float64
+		_, err := NewEngine(nil).Generate(1, m, Request{Steps: steps, Length: 4}, Hooks{Step: func(ev *StepEvent) { times = append(times, ev.T) }})
+		require.NoError(t, err)
+		require.Len(t, times, steps)
+		require.InDelta(t, 1/float64(steps), times[0], 1e-12)
+		require.Equal(t, 1.0, times[steps-1], "the last step shows the decoded state, t = 1")
+	}
+}
+
+func TestPreviewShowsWhatWillRun(t *testing.T) {
+	m := loadTiny(t)
+	cases := []struct {
+		req          Request
+		hold         string
+		length       int
+		changes, not string
+	}{
+		{Request{Prompt: "to be"}, "to be", 16, "", ""},
+		{Request{Prompt: "To  be"}, "to be", 16, "capitals lowered", "alphabet"},
+		{Request{Prompt: "café au lait"}, "caf au lait", 16, "read as spaces or dropped: é", "capitals"},
+		{Request{Prompt: "a 日本 😀 b\r\n"}, "a b ", 16, "日 本 😀 line breaks", ""},
+		{Request{Prompt: "2b"}, "two b", 16, "digits spelt out", ""},
+		{Request{Template: "the _ of __", Length: 11}, "the _ of __", 11, "", ""},
+		{Request{Template: "Le _é_"}, "le _ _", 6, "capitals lowered", ""},
+	}
+	for _, c := range cases {
+		pv, err := m.Preview(c.req)
+		require.NoError(t, err, "%+v", c.req)
+		require.Equal(t, c.hold, pv.Hold, "%+v", c.req)
+		require.Equal(t, c.length, pv.Length, "%+v", c.req)
+		all := strings.Join(pv.Changes, "; ")
+		if c.changes == "" && c.not == "" {
+			require.Empty(t, pv.Changes, "%+v", c.req)
+		}
+		require.Contains(t, all, c.changes, "%+v", c.req)
+		if c.not != "" {
+			require.NotContains(t, all, c.not, "%+v", c.req)
+		}
+	}
+	// Preview refuses what Generate refuses, with the same message.
+	for _, req := range []Request{{Steps: maxSteps + 1}, {Template: "no blanks here"}, {Prompt: "日本語"}, {Length: 17}} {
+		_, perr := m.Preview(req)
+		_, gerr := NewEngine(nil).Generate(1, m, req, Hooks{})
+		require.Error(t, perr, "%+v", req)
+		require.EqualError(t, gerr, perr.Error())
+	}
 }

@@ -14,6 +14,12 @@
 //
 //	cancel(job)
 //	backend() -> {name, gpu, reason}
+//	preview(handle, requestJSON) -> Promise<{steps, length, samples, hold, changes}>
+//
+// preview checks a request exactly as generate would (rejecting with the
+// same message) and says what will run: the prompt or template after
+// normalising and, in words, what normalising changed. The page and the
+// widget validate every request through it.
 //
 // Errors reject the promise with an Error whose message is meant for the
 // user. Work runs on goroutines: a js.FuncOf callback must never block.
@@ -56,6 +62,7 @@ func (a *api) object() js.Value {
 		return nil
 	}))
 	o.Set("backend", js.FuncOf(func(js.Value, []js.Value) any { return toJS(a.engine.Backend()) }))
+	o.Set("preview", js.FuncOf(a.preview))
 	return o
 }
 
@@ -114,11 +121,9 @@ func (a *api) generate(_ js.Value, args []js.Value) any {
 		if m == nil {
 			return nil, errors.New("no model is loaded under this handle")
 		}
-		var req Request
-		dec := json.NewDecoder(strings.NewReader(args[2].String()))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
-			return nil, errors.New("bad request: " + err.Error())
+		req, err := decodeRequest(args[2].String())
+		if err != nil {
+			return nil, err
 		}
 		onStep, onBackend := funcArg(args, 3), funcArg(args, 4)
 		var chars []rune // nil for an image model: its steps carry pixels
@@ -142,6 +147,39 @@ func (a *api) generate(_ js.Value, args []js.Value) any {
 		}
 		return out, nil
 	})
+}
+
+func (a *api) preview(_ js.Value, args []js.Value) any {
+	return promise(func() (any, error) {
+		if len(args) < 2 || args[0].Type() != js.TypeNumber || args[1].Type() != js.TypeString {
+			return nil, errors.New("preview(handle, requestJSON): bad arguments")
+		}
+		m := a.models[args[0].Int()]
+		if m == nil {
+			return nil, errors.New("no model is loaded under this handle")
+		}
+		req, err := decodeRequest(args[1].String())
+		if err != nil {
+			return nil, err
+		}
+		pv, err := m.Preview(req)
+		if err != nil {
+			return nil, err
+		}
+		return toJS(pv), nil
+	})
+}
+
+// decodeRequest reads a request's JSON; an unknown field is an error (a
+// misspelt setting must not be ignored).
+func decodeRequest(s string) (Request, error) {
+	var req Request
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return req, errors.New("bad request: " + err.Error())
+	}
+	return req, nil
 }
 
 // jobArg reads a generation id: a positive whole number.

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"strings"
+	"unicode"
 
 	"github.com/rdlm-go/rdlm/core/sampler"
 	"github.com/rdlm-go/rdlm/core/text"
@@ -79,6 +81,11 @@ func (m *Model) check(r Request) (*plan, error) {
 func (m *Model) settleHold(p *plan, r Request) error {
 	switch {
 	case r.Template != "":
+		// A template with nothing to fill would come back unchanged: surely
+		// not what was meant, so it is refused (the page and the widget alike).
+		if !strings.ContainsRune(r.Template, sampler.Blank) {
+			return fmt.Errorf("a template needs at least one %c to fill in", sampler.Blank)
+		}
 		p.holdText = sampler.NormalizeTemplateText8(r.Template)
 		hold, err := sampler.Template(m.vocab, p.holdText)
 		if err != nil {
@@ -95,6 +102,12 @@ func (m *Model) settleHold(p *plan, r Request) error {
 			p.length = m.info.Length
 		}
 		p.holdText = text.NormalizeText8(r.Prompt)
+		// A prompt of only characters the model lacks (CJK, emoji) would run
+		// as a lone space, in effect no prompt at all, silently.
+		if strings.TrimSpace(p.holdText) == "" {
+			return fmt.Errorf("the prompt has no character the model reads (a-z, digits, spaces), so nothing would be held: %s",
+				strings.Join(unknownChars(r.Prompt, false), " "))
+		}
 		ids, err := m.vocab.Encode(p.holdText)
 		if err != nil {
 			return fmt.Errorf("prompt: %v", err)
@@ -109,4 +122,103 @@ func (m *Model) settleHold(p *plan, r Request) error {
 		p.length = m.info.Length
 	}
 	return nil
+}
+
+// Preview is a checked request as the model will run it, for the page to
+// show before (and while) it runs: the settled sizes, the prompt or template
+// after normalising, and what normalising changed, in words.
+type Preview struct {
+	Steps   int      `json:"steps"`
+	Length  int      `json:"length"`
+	Samples int      `json:"samples"`
+	Hold    string   `json:"hold,omitempty"`    // the prompt or template as the model sees it
+	Changes []string `json:"changes,omitempty"` // nil when the text is used as typed
+}
+
+// Preview checks r as Generate would and describes the result; the error
+// is Generate's for the same request. The page and the widget validate
+// through it, so that the engine is the one owner of the rules.
+func (m *Model) Preview(r Request) (Preview, error) {
+	p, err := m.check(r)
+	if err != nil {
+		return Preview{}, err
+	}
+	pv := Preview{Steps: p.steps, Length: p.length, Samples: p.samples, Hold: p.holdText}
+	switch {
+	case r.Template != "":
+		pv.Changes = text8Changes(r.Template, true)
+	case r.Prompt != "":
+		pv.Changes = text8Changes(r.Prompt, false)
+	}
+	return pv, nil
+}
+
+// maxListed bounds how many distinct unknown characters a notice names.
+const maxListed = 12
+
+// text8Changes says, for people, what text.NormalizeText8 does to raw (a
+// template keeps its blanks): capitals lowered, digits spelt out, and the
+// characters outside the alphabet, each read as a word break (a space
+// between words, nothing at either end).
+func text8Changes(raw string, template bool) []string {
+	var capitals, digits bool
+	for _, r := range raw {
+		capitals = capitals || (r >= 'A' && r <= 'Z')
+		digits = digits || (r >= '0' && r <= '9')
+	}
+	var out []string
+	if capitals {
+		out = append(out, "capitals lowered")
+	}
+	if digits {
+		out = append(out, "digits spelt out")
+	}
+	if unknown := unknownChars(raw, template); len(unknown) > 0 {
+		out = append(out, "not in the model's alphabet, so read as spaces or dropped: "+strings.Join(unknown, " "))
+	}
+	if len(out) == 0 && strings.Join(strings.Fields(raw), " ") != raw {
+		out = append(out, "spaces collapsed")
+	}
+	return out
+}
+
+// unknownChars lists, once each and in order, the characters of raw that
+// NormalizeText8 does not keep as themselves or as letters and digits
+// (a plain space is kept; in a template so is a blank), quoted where they
+// would not be seen.
+func unknownChars(raw string, template bool) []string {
+	seen := map[string]bool{}
+	var out []string
+	extra := 0
+	for _, r := range raw {
+		known := r == ' ' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') ||
+			(template && r == sampler.Blank)
+		if known {
+			continue
+		}
+		var name string
+		switch {
+		case r == '\n' || r == '\r':
+			name = "line breaks"
+		case r == '\t':
+			name = "tabs"
+		case unicode.IsSpace(r) || !unicode.IsPrint(r):
+			name = fmt.Sprintf("U+%04X", r)
+		default:
+			name = string(r)
+		}
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		if len(out) == maxListed {
+			extra++
+			continue
+		}
+		out = append(out, name)
+	}
+	if extra > 0 {
+		out = append(out, fmt.Sprintf("and %d more", extra))
+	}
+	return out
 }
