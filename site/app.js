@@ -1,18 +1,26 @@
 // The main page: settings, model loading, and the live view of a generation.
-import { sharedEngine, defaultModelURL } from './engine.js';
-import { LiveText, ConfidenceChart, ImageGrid, describeImage, meanOf, formatMs, intInRange } from './live-view.js';
+import { sharedEngine, defaultModelURL, describeLoad } from './engine.js';
+import { LiveText, ConfidenceChart, ImageGrid, describeImage, meanOf, formatMs, wholeNumber } from './live-view.js';
 
 const $ = (id) => document.getElementById(id);
 const engine = sharedEngine();
 const chart = new ConfidenceChart($('chart'));
-let model = null;   // {key, info}
+let model = null;   // {key, info, url}
 let running = null; // {cancel}
+let stepsTouched = false; // the user set the steps: a new model keeps them
 
+// The page's states (body[data-state]): starting, loading, no-model, ready,
+// queued, generating, stopping, stopped, done, error.
 function setState(s) { document.body.dataset.state = s; }
+
+// status says what the run is doing, in the status line (never as an error).
+function status(text) { $('run-status').textContent = text; }
 
 // ---- backend badge ---------------------------------------------------------
 
+let backendKnown = false;
 engine.onBackend((b) => {
+  backendKnown = true;
   const badge = $('badge');
   badge.textContent = b.gpu ? `WebGPU · ${b.name}` : b.name;
   badge.classList.toggle('gpu', b.gpu);
@@ -29,12 +37,14 @@ function describe(info) {
   return `${n} parameters · ${info.blocks} blocks × ${info.hidden} wide · ${shape} · ${trained} · ${info.dtype} · sha256 ${info.sha256.slice(0, 12)}…`;
 }
 
-function showProgress(loaded, total) {
+// showProgress draws one bar for the engine and the weights together.
+function showProgress(report) {
   $('download').hidden = false;
   const bar = $('download-bar');
-  if (total > 0) { bar.max = total; bar.value = loaded; } else { bar.removeAttribute('value'); }
-  const mb = (x) => (x / 1048576).toFixed(1);
-  $('download-text').textContent = total > 0 ? `${mb(loaded)} / ${mb(total)} MB` : `${mb(loaded)} MB`;
+  const { fraction, text } = describeLoad(report);
+  if (fraction >= 0) bar.value = fraction; else bar.removeAttribute('value');
+  $('download-text').textContent = text;
+  if (!backendKnown) $('badge').textContent = report.engine.ready ? 'engine ready, loading the model…' : 'downloading the engine…';
 }
 
 function useModel(loaded, where) {
@@ -46,10 +56,14 @@ function useModel(loaded, where) {
   const len = $('length');
   len.max = String(info.length);
   if (Number(len.value) > info.length || !len.value) len.value = String(info.length);
+  // The model's own number of steps, as the widget (without a steps
+  // attribute) and rdlm sample use, unless the user chose one.
+  if (info.sampleSteps > 0 && !stepsTouched) $('steps').value = String(info.sampleSteps);
   showKind();
   updateMode();
   $('generate').disabled = false;
   setState('ready');
+  status('');
   markShipped();
 }
 
@@ -70,6 +84,7 @@ function showKind() {
 async function load(what, work, url = '') {
   $('model-error').textContent = '';
   $('download').hidden = true;
+  if (!model) setState('loading');
   try {
     useModel({ ...(await work()), url }, what);
   } catch (err) {
@@ -90,7 +105,7 @@ $('load-url').addEventListener('click', () => {
   load(url.href, () => engine.loadModel(url.href, { onProgress: showProgress }), url.href);
 });
 
-// pickFiles finds config.json and model.safetensors among dropped files.
+// loadFiles finds config.json and model.safetensors among dropped files.
 async function loadFiles(fileList) {
   const files = [...fileList];
   const config = files.find((f) => f.name.toLowerCase().endsWith('.json'));
@@ -118,57 +133,136 @@ $('files').addEventListener('change', (e) => { loadFiles(e.target.files); e.targ
 // ---- settings ---------------------------------------------------------------
 
 const hints = {
-  prompt: 'The text every sample starts with, held fixed. Letters and spaces; digits are spelled out.',
+  prompt: 'The text every sample starts with, held fixed. The model reads a–z and spaces: capitals are lowered, digits spelt out, anything else read as a space.',
   template: 'Use _ for each character to generate, e.g. "the ____ of the ____". The template sets the length.',
 };
+
+// Each mode keeps its own text: a prompt is no template, and switching
+// back finds what was typed there.
+const modeText = { prompt: '', template: 'the meaning of ____ is _____________' };
+let shownMode = 'none';
 
 function mode() { return document.querySelector('input[name=mode]:checked').value; }
 
 function updateMode() {
   const m = mode();
-  $('cond-label').hidden = m === 'none' || isImage();
-  $('cond-hint').hidden = m === 'none' || isImage();
+  if (shownMode !== 'none') modeText[shownMode] = $('cond-text').value;
+  if (m !== 'none') $('cond-text').value = modeText[m];
+  shownMode = m;
+  $('cond').hidden = m === 'none' || isImage();
   $('cond-name').textContent = m === 'prompt' ? 'Prompt' : 'Template';
   $('cond-hint').textContent = hints[m] || '';
   $('length').disabled = m === 'template';
-  if (m === 'template' && !$('cond-text').value) $('cond-text').value = 'the meaning of ____ is _____________';
+  schedulePreview();
 }
 for (const r of document.querySelectorAll('input[name=mode]')) r.addEventListener('change', updateMode);
+$('steps').addEventListener('input', () => { stepsTouched = true; });
+for (const id of ['cond-text', 'length']) $(id).addEventListener('input', schedulePreview);
 
-// readRequest validates the form; it returns {request} or {error}.
+// readRequest reads the form into a request; the fields' syntax is checked
+// here, everything else by the engine (Engine.preview). It returns
+// {request} or {error}.
 function readRequest() {
-  const steps = intInRange($('steps').value, 'Steps', 1, 4096);
-  const seed = intInRange($('seed').value, 'Seed', 0, Number.MAX_SAFE_INTEGER);
-  const samples = intInRange($('samples').value, 'Samples', 1, 32);
-  for (const v of [steps, seed, samples]) if (v.error) return v;
-  const request = { steps: steps.value, seed: seed.value, samples: samples.value };
-  if (isImage()) return { request }; // whole images, no text conditioning
+  const fields = [['steps', 'Steps', 1], ['seed', 'Seed', 0], ['samples', 'Samples', 1]];
   const m = mode();
+  if (!isImage() && m !== 'template') fields.push(['length', 'Length', 1]);
+  const request = {};
+  for (const [id, name, min] of fields) {
+    const v = wholeNumber($(id).value, name, min);
+    if (v.error) return v;
+    request[id] = v.value;
+  }
+  if (isImage()) return { request }; // whole images, no text conditioning
   const text = $('cond-text').value;
   if (m === 'template') {
-    if (!text.includes('_')) return { error: 'A template needs at least one _ to fill in.' };
+    if (!text) return { error: 'Type a template, with _ for each character to generate.' };
     request.template = text;
-  } else {
-    const length = intInRange($('length').value, 'Length', 1, model.info.length);
-    if (length.error) return length;
-    request.length = length.value;
-    if (m === 'prompt') {
-      if (!text.trim()) return { error: 'Type a prompt, or choose "nothing".' };
-      request.prompt = text;
-    }
+  } else if (m === 'prompt') {
+    if (!text.trim()) return { error: 'Type a prompt, or choose "nothing".' };
+    request.prompt = text;
   }
   return { request };
+}
+
+// The preview under the prompt or template: the text as the model will see
+// it, and a notice when characters were changed or dropped. It asks the
+// engine, which is the one that decides.
+let previewTimer = 0;
+let previewSeq = 0;
+function schedulePreview() {
+  clearTimeout(previewTimer);
+  previewTimer = setTimeout(showPreview, 120);
+}
+
+async function showPreview() {
+  const seq = ++previewSeq;
+  const m = mode();
+  if (!model || isImage() || m === 'none' || !$('cond-text').value) {
+    $('cond-preview').textContent = '';
+    $('cond-notice').hidden = true;
+    return;
+  }
+  const { request, error } = readRequest();
+  let preview = null, problem = error;
+  if (!problem) {
+    try { preview = await engine.preview(model.key, request); } catch (err) { problem = err.message; }
+  }
+  if (seq !== previewSeq) return; // a newer preview is on its way
+  renderPreview(preview, problem);
+}
+
+function renderPreview(preview, problem) {
+  const out = $('cond-preview');
+  if (problem) {
+    out.textContent = `Will not run: ${problem}`;
+    out.classList.add('bad');
+    $('cond-notice').hidden = true;
+    return;
+  }
+  out.classList.remove('bad');
+  const seen = document.createElement('code');
+  seen.textContent = preview.hold;
+  const rest = mode() === 'prompt' ? `, then ${preview.length - preview.hold.length} generated characters` : ` (${preview.length} characters)`;
+  out.replaceChildren('The model will see: ', seen, rest);
+  const notice = $('cond-notice');
+  notice.hidden = !preview.changes?.length;
+  notice.textContent = preview.changes?.length ? `Changed from what you typed: ${preview.changes.join('; ')}.` : '';
 }
 
 // ---- generation --------------------------------------------------------------
 
 function setStat(id, text) { $(id).textContent = text; }
 
-function generate() {
+// showOutput scrolls the live view into sight when it is not: on a narrow
+// screen it sits under the settings, and the run must be seen to start.
+function showOutput() {
+  const r = $('output').getBoundingClientRect();
+  if (r.top >= 0 && r.top < innerHeight * 0.5) return;
+  const smooth = !matchMedia('(prefers-reduced-motion: reduce)').matches;
+  $('output').scrollIntoView({ block: 'start', behavior: smooth ? 'smooth' : 'auto' });
+}
+
+async function generate() {
   if (!model || running) return;
   const { request, error } = readRequest();
   $('form-error').textContent = error || '';
   if (error) return;
+  running = { cancel() {} }; // held while the request is checked
+  $('generate').disabled = true;
+  let preview;
+  try {
+    preview = await engine.preview(model.key, request);
+  } catch (err) {
+    running = null;
+    $('generate').disabled = false;
+    $('form-error').textContent = err.message;
+    return;
+  }
+  if (!isImage() && mode() !== 'none') renderPreview(preview, '');
+  run(request);
+}
+
+function run(request) {
   const image = model.info.image;
   const out = image ? $('images-out') : $('samples-out');
   let rows = [], grid = null;
@@ -185,9 +279,19 @@ function generate() {
   const started = performance.now();
   let batchFirst = -1;
   let first = null;
+  let stopping = false;
   const job = engine.generate(model.key, request, {
+    onStart() {
+      if (stopping) return;
+      setState('starting');
+      status('Starting…');
+    },
     onStep(ev) {
-      if (first === null) { first = performance.now() - started; setStat('stat-first', formatMs(first)); }
+      if (first === null) {
+        first = performance.now() - started;
+        setStat('stat-first', formatMs(first));
+        if (!stopping) { setState('generating'); status('Generating…'); }
+      }
       if (ev.first !== batchFirst) { batchFirst = ev.first; chart.clear(); }
       if (grid) grid.show(ev.pixels, ev.first, ev.n);
       else for (let s = 0; s < ev.n; s++) rows[ev.first + s]?.show(ev.top[s], ev.prob, s * ev.length);
@@ -199,26 +303,46 @@ function generate() {
       setStat('stat-total', formatMs(performance.now() - started));
     },
   });
-  running = job;
-  setState('generating');
-  $('generate').disabled = true;
+  running = {
+    cancel() {
+      if (stopping) return;
+      stopping = true;
+      job.cancel();
+      setState('stopping');
+      status('Stopping…');
+      $('stop').textContent = 'Stopping…';
+      $('stop').setAttribute('aria-disabled', 'true');
+    },
+  };
+  // The engine is shared with any widget on the page: until the worker
+  // starts this run it waits its turn.
+  setState('queued');
+  status('Waiting for the engine…');
   $('stop').disabled = false;
   out.setAttribute('aria-busy', 'true');
+  showOutput();
   job.promise.then((res) => {
     if (grid && res.pixels) grid.show(res.pixels, 0, res.images);
     (res.texts || []).forEach((t, i) => rows[i].finish(t));
     setStat('stat-total', formatMs(res.totalMs));
     if (res.texts.length || res.images) setStat('stat-ms', `${formatMs(res.totalMs / (res.steps * Math.ceil(request.samples / 8)))} avg`);
     setState(res.cancelled ? 'stopped' : 'done');
-    if (res.cancelled) $('form-error').textContent = 'Stopped.';
+    status(res.cancelled ? 'Stopped.' : `Done: ${res.steps} steps in ${formatMs(res.totalMs)}.`);
   }, (err) => {
     $('form-error').textContent = err.message;
+    status('');
     setState('error');
   }).finally(() => {
     running = null;
     out.removeAttribute('aria-busy');
+    // Focus was on Stop (now disabled) or fell to the page: give it back
+    // to Generate, so that a keyboard user can run again at once.
+    const lost = [document.body, $('stop'), null].includes(document.activeElement);
     $('generate').disabled = !model;
     $('stop').disabled = true;
+    $('stop').textContent = 'Stop';
+    $('stop').removeAttribute('aria-disabled');
+    if (lost) $('generate').focus({ preventScroll: true });
   });
 }
 

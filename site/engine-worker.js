@@ -2,15 +2,36 @@
 // thread, downloads and caches models, and runs one generation at a time
 // for every generator on the page (the page and each widget share it).
 //
+// The engine starts downloading and compiling as soon as the worker runs,
+// and a model's config and weights download at the same time: nothing waits
+// for the engine but the checks, which need it.
+//
 // Messages in:  {type:'load', id, url} | {type:'loadBytes', id, name, config, weights}
+//               {type:'preview', id, key, request}
 //               {type:'generate', id, key, request} | {type:'cancel', id}
-// Messages out: {type:'progress', id, loaded, total} | {type:'loaded', id, key, info, source}
+// Messages out: {type:'progress', id, loaded, total, cached} (the weights; total 0: not known yet)
+//               {type:'loaded', id, key, info, source}
+//               {type:'preview', id, preview}
+//               {type:'started', id} (a queued generation begins)
 //               {type:'step', id, ...} | {type:'done', id, result} | {type:'error', id, message}
 //               (an image model's step and result carry pixels, a Uint8Array)
-//               {type:'backend', backend} (broadcast)
+//               broadcasts: {type:'engine-progress', loaded, total} | {type:'engine-ready'}
+//               {type:'backend', backend}
+//
+// When the page's origin differs from the engine's (the widget embedded
+// from another host), engine.js starts this script from a same-origin blob
+// worker that sets self.rdlmBase to the engine's folder first; every file
+// is then fetched from there, over CORS.
 'use strict';
 
-importScripts('wasm_exec.js', 'model-fetch.js');
+const engineBase = self.rdlmBase || self.location.href;
+importScripts(new URL('wasm_exec.js', engineBase).href, new URL('model-fetch.js', engineBase).href);
+
+// site/build.sh versions the engine's file name (its content hash) and
+// writes its size, for the progress bar: with Content-Encoding, the
+// response's Content-Length is the compressed size.
+const ENGINE_FILE = 'rdlm.wasm';
+const ENGINE_BYTES = 0;
 
 const engineReady = startEngine();
 const models = new Map();  // sha256 -> Go handle
@@ -19,21 +40,23 @@ const queue = [];          // generations waiting for the engine
 let running = null;        // the queue item in progress
 let nextJob = 1;           // the engine's generation ids
 
+function post(msg, transfer) { self.postMessage(msg, transfer || []); }
+
+// startEngine compiles the wasm while it downloads (streaming compilation),
+// reporting the bytes received.
 async function startEngine() {
   const go = new Go();
-  let instance;
-  try {
-    ({ instance } = await WebAssembly.instantiateStreaming(fetch('rdlm.wasm'), go.importObject));
-  } catch {
-    // A host that serves .wasm with the wrong type: compile from bytes.
-    const resp = await fetchOrExplain(new URL('rdlm.wasm', self.location.href).href);
-    ({ instance } = await WebAssembly.instantiate(await resp.arrayBuffer(), go.importObject));
-  }
+  const resp = await fetchOrExplain(new URL(ENGINE_FILE, engineBase).href);
+  // The body is passed on through a counting stream, as a response of our
+  // own with the wasm type: a host that sends .wasm with another type still
+  // works, and the page sees the download progress.
+  const counted = countedResponse(resp, ENGINE_BYTES, (loaded, total) => post({ type: 'engine-progress', loaded, total }),
+    { 'Content-Type': 'application/wasm' });
+  const { instance } = await WebAssembly.instantiateStreaming(counted, go.importObject);
   go.run(instance); // returns once Go's main blocks; rdlmEngine is set by then
+  post({ type: 'engine-ready' });
   return self.rdlmEngine;
 }
-
-function post(msg, transfer) { self.postMessage(msg, transfer || []); }
 
 // register checks the bytes in Go (structure, shapes, sha256), keeps the
 // decoded model, and warms it up with a one-step generation, which also
@@ -50,26 +73,60 @@ async function register(engine, configBytes, weights, source) {
   return { key: info.sha256, info, source };
 }
 
+// weightsHashOf reads the weights' sha256 from config.json without the
+// engine, so that the weights can be looked up and fetched while the engine
+// still compiles. It is only a cache key and a head start: the engine
+// checks the config, and the bytes against the hash, before any use.
+function weightsHashOf(configBytes) {
+  try {
+    const sha = JSON.parse(new TextDecoder().decode(configBytes)).weights_sha256;
+    return typeof sha === 'string' && /^[0-9a-f]{64}$/.test(sha) ? sha : '';
+  } catch {
+    return '';
+  }
+}
+
 async function loadURL(id, url) {
-  const engine = await engineReady;
   const files = modelFiles(url);
   const configBytes = await readWithProgress(await fetchOrExplain(files.config), () => {});
-  const info = await engine.checkConfig(configBytes);
-  if (models.has(info.sha256)) return { key: info.sha256, info, source: 'loaded' };
-  const hit = await cachedWeights(info.sha256);
-  if (hit) {
-    post({ type: 'progress', id, loaded: hit.bytes.length, total: hit.bytes.length });
+  const progress = (loaded, total, cached = false) => post({ type: 'progress', id, loaded, total, cached });
+  const sha = weightsHashOf(configBytes);
+  const abort = new AbortController();
+  // The weights: from memory or the cache when there, else downloading now.
+  const weights = (async () => {
+    if (!sha || models.has(sha)) return null;
+    const hit = await cachedWeights(sha);
+    if (hit) { progress(hit.bytes.length, hit.bytes.length, true); return hit; }
+    return { bytes: await downloadWeights(files.weights, abort.signal, progress), source: 'network' };
+  })();
+  weights.catch(() => {}); // awaited below, unless the config is refused first
+  let engine, info;
+  try {
+    engine = await engineReady;
+    info = await engine.checkConfig(configBytes);
+  } catch (err) {
+    abort.abort(); // a model that cannot run here is not worth its download
+    throw err;
+  }
+  if (models.has(info.sha256)) { abort.abort(); return { key: info.sha256, info, source: 'loaded' }; }
+  let got = info.sha256 === sha ? await weights : null;
+  if (got && got.source !== 'network') {
     try {
-      return await register(engine, configBytes, hit.bytes, hit.source);
+      return await register(engine, configBytes, got.bytes, got.source);
     } catch {
       await forgetWeights(info.sha256); // damaged in storage: download again
+      got = null;
     }
   }
-  const resp = await fetchOrExplain(files.weights);
-  const weights = await readWithProgress(resp, (loaded, total) => post({ type: 'progress', id, loaded, total }));
-  const loaded = await register(engine, configBytes, weights, 'network');
-  await storeWeights(info.sha256, weights); // only bytes that passed the checks
+  if (!got) got = { bytes: await downloadWeights(files.weights, undefined, progress), source: 'network' };
+  const loaded = await register(engine, configBytes, got.bytes, 'network');
+  await storeWeights(info.sha256, got.bytes); // only bytes that passed the checks
   return loaded;
+}
+
+async function downloadWeights(url, signal, progress) {
+  const resp = await fetchOrExplain(url, signal);
+  return readWithProgress(resp, progress, safetensorsSize);
 }
 
 async function loadBytes(config, weights) {
@@ -92,6 +149,7 @@ async function runNext() {
   const { id, key, request, resolve, reject } = item;
   running = item;
   item.job = nextJob++;
+  if (!resolve) post({ type: 'started', id });
   try {
     const engine = await engineReady;
     const handle = models.get(key);
@@ -110,12 +168,19 @@ async function runNext() {
   }
 }
 
-async function answer(id, work) {
+async function answer(id, type, work) {
   try {
-    post({ type: 'loaded', id, ...(await work()) });
+    post({ type, id, ...(await work()) });
   } catch (err) {
     post({ type: 'error', id, message: err.message || String(err) });
   }
+}
+
+async function preview(key, request) {
+  const engine = await engineReady;
+  const handle = models.get(key);
+  if (handle === undefined) throw new Error('this model is not loaded');
+  return { preview: await engine.preview(handle, JSON.stringify(request)) };
 }
 
 self.onmessage = (e) => {
@@ -129,11 +194,14 @@ self.onmessage = (e) => {
         loading.set(m.url, p);
         p.catch(() => loading.delete(m.url));
       }
-      answer(m.id, () => p);
+      answer(m.id, 'loaded', () => p);
       break;
     }
     case 'loadBytes':
-      answer(m.id, () => loadBytes(m.config, m.weights));
+      answer(m.id, 'loaded', () => loadBytes(m.config, m.weights));
+      break;
+    case 'preview':
+      answer(m.id, 'preview', () => preview(m.key, m.request));
       break;
     case 'generate':
       queue.push(m);

@@ -4,7 +4,11 @@
 
 const LEVELS = 10; // shading steps: classes c0 (noise) .. c9 (certain)
 
-/** LiveText shows one sample as a row of characters. */
+/**
+ * LiveText shows one sample as a row of characters, one span each, shaded
+ * by confidence (style.css's c0..c9, each at least 3:1 against the screen).
+ * Spans do not break words: lines wrap at spaces.
+ */
 export class LiveText {
   constructor(parent, label) {
     this.el = document.createElement('div');
@@ -100,12 +104,18 @@ export function formatMs(ms) {
   return `${(ms / 1000).toFixed(2)} s`;
 }
 
-/** intInRange parses a decimal integer in [lo, hi], or returns an error string. */
-export function intInRange(raw, name, lo, hi) {
+/**
+ * wholeNumber reads a form field or attribute as a whole number of at least
+ * min, or returns an error. It checks the syntax only: the limits (most
+ * steps, samples, the model's length) are the engine's, which checks every
+ * request (Engine.preview).
+ */
+export function wholeNumber(raw, name, min = 0) {
   const s = String(raw ?? '').trim();
   if (!/^\d+$/.test(s)) return { error: `${name} must be a whole number` };
   const v = Number(s);
-  if (!Number.isSafeInteger(v) || v < lo || v > hi) return { error: `${name} must be between ${lo} and ${hi}` };
+  if (!Number.isSafeInteger(v)) return { error: `${name} is too large` };
+  if (v < min) return { error: `${name} must be at least ${min}` };
   return { value: v };
 }
 

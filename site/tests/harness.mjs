@@ -1,6 +1,7 @@
 // Test harness: serves the built site with `rdlm serve` and launches
 // Debian's chromium through playwright-core, with or without WebGPU.
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { mkdirSync, existsSync, copyFileSync, writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
@@ -21,10 +22,10 @@ function must(name) {
   return v;
 }
 
-/** serveSite starts `rdlm serve` on a free port and returns {url, stop}. */
-export async function serveSite() {
-  if (!existsSync(`${env.site}/index.html`)) throw new Error(`${env.site} holds no built site`);
-  const proc = spawn(env.rdlm, ['serve', '--addr', '127.0.0.1:0', '--dir', env.site], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** serveSite starts `rdlm serve` for dir (the built site) on a free port and returns {url, stop}. */
+export async function serveSite(dir = env.site) {
+  if (!existsSync(`${dir}/index.html`)) throw new Error(`${dir} holds no built site`);
+  const proc = spawn(env.rdlm, ['serve', '--addr', '127.0.0.1:0', '--dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
     let out = '';
     proc.stdout.on('data', (d) => {
@@ -75,4 +76,53 @@ export function watchErrors(page) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   return errors;
+}
+
+/**
+ * countingProxy forwards a loopback port to target (an http://127.0.0.1:PORT/
+ * URL) and counts what crosses it: the bytes sent to the browser (headers and
+ * bodies as they went over the wire, compressed or not) and the path of every
+ * request. The site's requests are GETs without bodies, so each request
+ * starts with its request line. Returns {url, bytes(), paths(), reset(), stop()}.
+ */
+export async function countingProxy(target) {
+  const { hostname, port } = new URL(target);
+  let down = 0;
+  let paths = [];
+  const sockets = new Set();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(port), hostname);
+    sockets.add(client); sockets.add(upstream);
+    client.on('data', (d) => {
+      for (const m of d.toString('latin1').matchAll(/^(?:GET|HEAD) (\S+) HTTP\/1\.[01]\r$/gm)) paths.push(m[1]);
+      upstream.write(d);
+    });
+    upstream.on('data', (d) => { down += d.length; client.write(d); });
+    const close = () => { client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream); };
+    client.on('close', close); upstream.on('close', close);
+    client.on('error', close); upstream.on('error', close);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/`,
+    bytes: () => down,
+    paths: () => [...paths],
+    reset: () => { down = 0; paths = []; },
+    stop: () => { for (const s of sockets) s.destroy(); server.close(); },
+  };
+}
+
+/**
+ * throttle emulates a slow link for page and its workers (CDP
+ * Network.emulateNetworkConditions): mbit megabits per second each way and
+ * rtt milliseconds of latency per request.
+ */
+export async function throttle(page, { mbit, rtt }) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  const bytesPerSecond = (mbit * 1e6) / 8;
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: rtt, downloadThroughput: bytesPerSecond, uploadThroughput: bytesPerSecond,
+  });
+  return cdp;
 }

@@ -132,9 +132,10 @@ test('the docs page runs two widgets on one engine and one download', { timeout:
       w.setAttribute('steps', 'lots');
       document.querySelector('main').append(w);
     });
-    await page.waitForSelector('#bad[data-state=ready]', { timeout });
-    await page.locator('#bad').locator('button.go').click();
-    assert.match(await page.locator('#bad').locator('.status').textContent(), /steps must be a whole number/);
+    // A bad attribute is reported as soon as the model is there, not on a click.
+    await page.waitForSelector('#bad[data-state=error]', { timeout });
+    assert.match(await page.locator('#bad').locator('.status').textContent(), /steps must be a whole number \(attribute steps\)/);
+    assert.equal(await page.locator('#bad').locator('button.go').isDisabled(), true);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
