@@ -56,7 +56,7 @@ type benchBlock struct {
 
 func runBench(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	asJSON := fs.Bool("json", false, "print one JSON line per figure")
-	threads := fs.Int("threads", 0, "goroutines for the kernels (0: GOMAXPROCS)")
+	threads := fs.Int("threads", 0, "workers of the cpu pool: products and the model's loops (0: GOMAXPROCS)")
 	sizes := fs.String("sizes", "256,512,1024", "square sgemm sizes, comma-separated (empty: none)")
 	layout := fs.String("layout", "NT", "sgemm layout: NT (a linear layer's forward), NN or TN")
 	reps := fs.Int("reps", 7, "timed repetitions; the median is reported")

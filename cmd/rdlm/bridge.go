@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
+	"github.com/rdlm-go/rdlm/core/cpu"
 	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/rng"
 	"github.com/rdlm-go/rdlm/core/schedule"
@@ -35,7 +33,7 @@ type bridgeSetup struct {
 	alpha   float64
 	rho     float64
 	sched   schedule.Schedule
-	workers int
+	workers int // cpu pool workers to use (per-worker scratch is allocated for this many)
 }
 
 // meanSE is a Monte Carlo mean with its standard error.
@@ -48,54 +46,55 @@ type bridgeStats struct{ ek, start meanSE }
 // combined in chunk order, so the result does not depend on the workers.
 const bridgeChunk = 64
 
+// bridgeSampling is sampleBridge's loop body: chunks of bridgeChunk samples
+// on the cpu pool's workers, each with its own point and scratch.
+type bridgeSampling struct {
+	s          bridgeSetup
+	sums       [][8]float64 // sums[c] = sum over chunk c of (ek, ek^2, start, start^2) for free, then simulated
+	x, scratch [][]float64  // per worker, V each
+	errs       []error      // the first error of each worker
+}
+
+func (b *bridgeSampling) Run(worker, lo, hi int) {
+	if b.errs[worker] != nil {
+		return
+	}
+	s, x, scratch := b.s, b.x[worker], b.scratch[worker]
+	var acc [8]float64
+	for i := lo; i < hi; i++ {
+		st := rng.NewStream(s.seed, 2*uint64(i))
+		if err := process.SampleXt(x, s.start, s.token, s.alpha, s.rho, &st); err != nil {
+			b.errs[worker] = err
+			return
+		}
+		addProjections(acc[0:4], x, s.start, s.token)
+		st = rng.NewStream(s.seed, 2*uint64(i)+1)
+		if err := process.SimulateBridge(x, s.start, s.token, s.t, s.walk, s.sched, &st, scratch); err != nil {
+			b.errs[worker] = err
+			return
+		}
+		addProjections(acc[4:8], x, s.start, s.token)
+	}
+	b.sums[lo/bridgeChunk] = acc
+}
+
 // sampleBridge draws setup.n samples with the simulation-free sampler
 // (sample i uses stream 2i) and setup.n with the simulated bridge (stream
 // 2i+1), in parallel.
 func sampleBridge(s bridgeSetup) (free, simulated bridgeStats, err error) {
-	nChunks := (s.n + bridgeChunk - 1) / bridgeChunk
-	// sums[c] = sum over chunk c of (ek, ek^2, start, start^2) for free, then simulated.
-	sums := make([][8]float64, nChunks)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make([]error, s.workers)
-	for w := 0; w < s.workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			x := make([]float64, s.v)
-			scratch := make([]float64, s.v)
-			for {
-				c := int(next.Add(1)) - 1
-				if c >= nChunks {
-					return
-				}
-				var acc [8]float64
-				for i := c * bridgeChunk; i < min((c+1)*bridgeChunk, s.n); i++ {
-					st := rng.NewStream(s.seed, 2*uint64(i))
-					if err := process.SampleXt(x, s.start, s.token, s.alpha, s.rho, &st); err != nil {
-						errs[w] = err
-						return
-					}
-					addProjections(acc[0:4], x, s.start, s.token)
-					st = rng.NewStream(s.seed, 2*uint64(i)+1)
-					if err := process.SimulateBridge(x, s.start, s.token, s.t, s.walk, s.sched, &st, scratch); err != nil {
-						errs[w] = err
-						return
-					}
-					addProjections(acc[4:8], x, s.start, s.token)
-				}
-				sums[c] = acc
-			}
-		}(w)
+	b := &bridgeSampling{s: s, sums: make([][8]float64, (s.n+bridgeChunk-1)/bridgeChunk),
+		x: make([][]float64, s.workers), scratch: make([][]float64, s.workers), errs: make([]error, s.workers)}
+	for w := range s.workers {
+		b.x[w], b.scratch[w] = make([]float64, s.v), make([]float64, s.v)
 	}
-	wg.Wait()
-	for _, e := range errs {
+	cpu.ForChunks(s.n, bridgeChunk, s.workers, b)
+	for _, e := range b.errs {
 		if e != nil {
 			return free, simulated, e
 		}
 	}
 	var tot [8]float64
-	for _, acc := range sums {
+	for _, acc := range b.sums {
 		for j := range tot {
 			tot[j] += acc[j]
 		}
@@ -191,7 +190,7 @@ func parseBridge(fs *flag.FlagSet, args []string) (bridgeSetup, bool, error) {
 	return bridgeSetup{
 		v: cfg.Tokens + 1, start: start, token: *token, t: *tm, n: *n, seed: *seed,
 		walk: max(1, int(math.Round(*tm*float64(*steps)))), alpha: alpha, rho: rho,
-		sched: sched, workers: runtime.GOMAXPROCS(0),
+		sched: sched, workers: cpu.Threads(),
 	}, *asJSON, nil
 }
 

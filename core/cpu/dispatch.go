@@ -39,26 +39,31 @@ func checkLens(op string, c, a, b []float32, m, n, k int) {
 const minPartFlops = 1 << 24
 
 // matmul splits c into row bands (or column bands, when c is wider than
-// tall) of whole tiles and runs them on up to Threads() goroutines. Each band
-// packs its own operands; the duplicated packing of the shared operand costs
-// O(1/band) of the work and saves all synchronisation inside the product.
-// When the shared operand is small beside the split one (the linear layers:
-// 8192 rows against a 256 x 768 weight) the product is cut in several bands
-// per thread, taken in turn, so that a core slowed by other work takes fewer.
+// tall) of whole tiles and runs them as the chunks of a loop on up to
+// Threads() workers of the pool. Each band packs its own operands; the
+// duplicated packing of the shared operand costs O(1/band) of the work and
+// saves all synchronisation inside the product. When the shared operand is
+// small beside the split one (the linear layers: 8192 rows against a
+// 256 x 768 weight) the product is cut in several bands per thread, taken in
+// turn, so that a core slowed by other work takes fewer. The bands cover
+// whole tiles and every band runs the same blocking over k, so the result is
+// the same however the product is split.
 func matmul(c []float32, a, b matrix, m, n, k int, accumulate bool) {
 	ks := active.Load()
 	threads := partsFor(ks, m, n, k)
-	var bt *batch
-	if threads > 1 {
-		bt = acquireBatch(bandsFor(ks, m, n, threads), threads)
-	}
-	if bt == nil {
+	if threads <= 1 || !acquire() {
 		ws := getWorkspace()
 		ws.gemm(ks, c, n, a, b, m, n, k, accumulate)
 		putWorkspace(ws)
 		return
 	}
-	bands := len(bt.parts)
+	ensureWorkerWorkspaces(threads)
+	bt := &theBatch
+	bands := bandsFor(ks, m, n, threads)
+	if cap(bt.parts) < bands {
+		bt.parts = make([]part, bands)
+	}
+	bt.parts = bt.parts[:bands]
 	if m >= n {
 		tiles := (m + ks.mr - 1) / ks.mr
 		for i := range bt.parts {
@@ -76,16 +81,34 @@ func matmul(c []float32, a, b matrix, m, n, k int, accumulate bool) {
 				m: m, n: hi - lo, k: k, accumulate: accumulate}
 		}
 	}
-	bt.wg.Add(threads - 1)
-	bt.pending.Store(int32(threads - 1))
-	for i := 1; i < threads; i++ {
-		workCh <- bt
+	runHeld(bt, bands, 1, threads)
+	clear(bt.parts) // drop references to the caller's matrices
+	release()
+}
+
+// part is one band of a split product.
+type part struct {
+	ks         *kernelSet
+	c          []float32
+	ldc        int
+	a, b       matrix
+	m, n, k    int
+	accumulate bool
+}
+
+// batch is the split product in flight, a loop body whose indices are its
+// bands. It is guarded by the pool: only the loop holding the pool uses it.
+type batch struct{ parts []part }
+
+var theBatch batch
+
+// Run computes bands [lo, hi) with the worker's own packing workspace.
+func (bt *batch) Run(worker, lo, hi int) {
+	ws := workerWS[worker]
+	for i := lo; i < hi; i++ {
+		p := &bt.parts[i]
+		ws.gemm(p.ks, p.c, p.ldc, p.a, p.b, p.m, p.n, p.k, p.accumulate)
 	}
-	ws := getWorkspace()
-	bt.runParts(ws)
-	putWorkspace(ws)
-	waitParts(bt)
-	releaseBatch(bt)
 }
 
 // partsFor is how many goroutines matmul splits an m x n x k product

@@ -33,6 +33,43 @@ func newWorkspace() *workspace {
 	}
 }
 
+// The workspaces. A split product's worker w packs into workerWS[w]: the
+// pool runs one loop at a time, so no two goroutines share one. A product
+// run on its caller alone (small, or the pool busy) takes one from the free
+// list, which holds as many as there have ever been such products at once.
+var (
+	workerWS []*workspace // grown under poolMu, before the loop that uses them starts
+	freeWS   []*workspace // guarded by poolMu
+)
+
+// ensureWorkerWorkspaces allocates the workspaces of workers 0..n-1. A split
+// product allocates them before its loop starts, whichever workers then join,
+// so that a product's allocations never depend on the scheduler.
+func ensureWorkerWorkspaces(n int) {
+	poolMu.Lock()
+	for len(workerWS) < n {
+		workerWS = append(workerWS, newWorkspace())
+	}
+	poolMu.Unlock()
+}
+
+func getWorkspace() *workspace {
+	poolMu.Lock()
+	defer poolMu.Unlock()
+	if k := len(freeWS); k > 0 {
+		ws := freeWS[k-1]
+		freeWS = freeWS[:k-1]
+		return ws
+	}
+	return newWorkspace()
+}
+
+func putWorkspace(ws *workspace) {
+	poolMu.Lock()
+	freeWS = append(freeWS, ws)
+	poolMu.Unlock()
+}
+
 // maxTile is the largest mr*nr of any kernel set (AVX-512: 12 x 32).
 const maxTile = 12 * 32
 

@@ -9,8 +9,9 @@
 //
 // The float32 products (MatMulNT/NN/TN) pack blocks of both operands into
 // the microkernel's order (pack.go), block for the caches (gemm.go) and split
-// large products across Threads() goroutines of a persistent pool (pool.go);
-// in the steady state they allocate nothing.
+// large products across Threads() workers of the worker pool (pool.go), the
+// one pool on which every parallel loop of the project runs (For,
+// ForChunks); in the steady state they allocate nothing.
 //
 // Layout conventions (row-major, no strides): a matrix "(M, K)" is M rows of K.
 // A linear layer's weight is [out, in], PyTorch's layout, so y = x W^T is NT.

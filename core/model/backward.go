@@ -1,6 +1,7 @@
 package model
 
 import (
+	"github.com/rdlm-go/rdlm/core/cpu"
 	"github.com/rdlm-go/rdlm/core/nn"
 )
 
@@ -39,7 +40,7 @@ func (e *engine[T]) blockBackward(p, g *BlockParams[T], a *blockActs[T], c, dc, 
 	e.runRows(phBwdAttnResid)
 	nn.LinearBackward(e.datt[:N*D], g.Out, nil, e.dtmp[:N*D], a.att[:N*D], p.Out, N, D, D, false)
 	e.attn.a, e.attn.backward = a, true
-	nn.For(B*e.H, &e.attn)
+	cpu.For(B*e.H, e.workers, &e.attn)
 	nn.LinearBackward(e.dA[:N*D], g.QKV, nil, e.dqkv[:N*3*D], a.a1[:N*D], p.QKV, N, D, 3*D, false)
 	e.runRows(phBwdLN1)
 	e.reducePartials(g.Norm1, 6*D, true)

@@ -76,7 +76,7 @@ type engine[T cpu.Float] struct {
 func newEngine[T cpu.Float](c Config, batch, length int, train bool) *engine[T] {
 	e := &engine[T]{
 		capB: batch, L: length, D: c.Hidden, H: c.Heads, hd: c.HeadDim(), C: c.Cond, K: c.Vocab,
-		hid: MLPRatio * c.Hidden, workers: nn.Workers(), causal: c.Causal,
+		hid: MLPRatio * c.Hidden, workers: cpu.Threads(), causal: c.Causal,
 	}
 	capN, D, W := batch*length, e.D, e.workers
 	e.cos, e.sin = make([]T, length*e.hd/2), make([]T, length*e.hd/2)

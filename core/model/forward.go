@@ -1,6 +1,9 @@
 package model
 
-import "github.com/rdlm-go/rdlm/core/nn"
+import (
+	"github.com/rdlm-go/rdlm/core/cpu"
+	"github.com/rdlm-go/rdlm/core/nn"
+)
 
 // timeForward computes the conditioning vector c = SiLU(L2(SiLU(L1(emb(t))))).
 //
@@ -35,7 +38,7 @@ func (e *engine[T]) blockForward(p *BlockParams[T], a *blockActs[T], c, hIn, hMi
 	e.runRows(phLN1)
 	nn.LinearForward(e.qkv[:N*3*D], a.a1[:N*D], p.QKV, nil, N, D, 3*D)
 	e.attn.a, e.attn.backward = a, false
-	nn.For(B*e.H, &e.attn)
+	cpu.For(B*e.H, e.workers, &e.attn)
 	nn.LinearForward(a.proj[:N*D], a.att[:N*D], p.Out, nil, N, D, D)
 	e.runRows(phAttnResidLN2)
 	nn.LinearForward(a.m1[:N*e.hid], a.a2[:N*D], p.MLP0W, p.MLP0B, N, D, e.hid)

@@ -38,7 +38,7 @@ type rowTask[T cpu.Float] struct {
 
 func (e *engine[T]) runRows(ph rowPhase) {
 	e.rows.phase = ph
-	nn.For(e.B*e.S, &e.rows)
+	cpu.For(e.B*e.S, e.workers, &e.rows)
 }
 
 // part returns rows [r0, r1) of a buffer of w columns, or nil for nil.

@@ -7,6 +7,7 @@
 // parameter gradients (so that micro-batches add up) and say for each
 // activation gradient whether they overwrite it or add to it.
 //
-// The ops are serial; the model splits work across cores with For, by
-// handing each worker a slice of rows, sequences or heads.
+// The ops are serial; the model splits work across cores with core/cpu's
+// worker pool (cpu.For), by handing each worker a slice of rows, sequences or
+// heads.
 package nn

@@ -2,12 +2,11 @@ package tables
 
 import (
 	"fmt"
-	"github.com/rdlm-go/rdlm/core/process"
 	"math"
-	"runtime"
-	"sync"
 	"sync/atomic"
 
+	"github.com/rdlm-go/rdlm/core/cpu"
+	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/rng"
 	"github.com/rdlm-go/rdlm/core/schedule"
 )
@@ -26,9 +25,8 @@ type Moments struct {
 
 // chunkSize particles share one pass over the time grid: their four
 // projections, normals and Philox words (20 KiB) stay in L1 for all 10,000
-// steps. Chunk boundaries are
-// fixed by particle index, so the work a chunk does never depends on the
-// number of workers.
+// steps. Chunk boundaries are fixed by particle index, so the work a chunk
+// does never depends on the number of workers.
 const chunkSize = 256
 
 // fixedScale turns a chunk's per-step sum into an integer (2^-32 resolution,
@@ -44,15 +42,15 @@ const clampEps = 1e-6
 //
 //	dY = [gamma_t <log_X(e_k), a> - (d/2) beta_t Y] dt + sqrt(beta_t (1 - Y^2)) dB
 //
-// for particles particles with dt = 1/steps, on workers goroutines
-// (0 = GOMAXPROCS). Particle p draws its four normals of step i from Philox
-// block (seed, stream p, index i), one word per projection, through the
+// for particles particles with dt = 1/steps, on up to workers workers of the
+// cpu pool (0 = all of them). Particle p draws its four normals of step i
+// from Philox block (seed, stream p, index i), one word per projection, through the
 // ziggurat; the rare slow-path draws read stream p from index
 // (q+1)<<40 | i<<20 for projection q (steps <= 2^20 keeps these apart). The
 // result is therefore a function of the arguments, never of the workers.
 func simulate(dim, steps, particles int, seed uint64, sched schedule.Schedule, workers int) (*Moments, error) {
 	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+		workers = cpu.Threads()
 	}
 	c0 := 1 / math.Sqrt(float64(dim+1))
 	dt := 1 / float64(steps)
@@ -67,39 +65,17 @@ func simulate(dim, steps, particles int, seed uint64, sched schedule.Schedule, w
 		noise[i] = math.Sqrt(sched.Beta(t) * dt)
 	}
 
-	nChunks := (particles + chunkSize - 1) / chunkSize
-	if workers > nChunks {
-		workers = nChunks
+	workers = min(workers, cpu.Threads(), (particles+chunkSize-1)/chunkSize)
+	sim := &simulation{seed: seed, c0: c0, gammaDt: gammaDt, lapDt: lapDt, noise: noise,
+		sums: make([][]int64, workers), states: make([]chunkState, workers), errs: make([]error, workers)}
+	for w := range sim.sums {
+		sim.sums[w] = make([]int64, 4*(steps+1))
 	}
-	// sums[w][4*i+q]: worker w's fixed-point sum of projection q at grid index i.
-	sums := make([][]int64, workers)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var firstErr error
-	var errOnce sync.Once
-	for w := 0; w < workers; w++ {
-		sums[w] = make([]int64, 4*(steps+1))
-		wg.Add(1)
-		go func(acc []int64) {
-			defer wg.Done()
-			var ch chunkState
-			for {
-				c := int(next.Add(1)) - 1
-				if c >= nChunks {
-					return
-				}
-				lo := c * chunkSize
-				hi := min(lo+chunkSize, particles)
-				if err := ch.run(lo, hi, seed, c0, gammaDt, lapDt, noise, acc); err != nil {
-					errOnce.Do(func() { firstErr = err })
-					return
-				}
-			}
-		}(sums[w])
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+	cpu.ForChunks(particles, chunkSize, workers, sim)
+	for _, err := range sim.errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 
 	m := &Moments{Dim: dim, Steps: steps}
@@ -110,7 +86,7 @@ func simulate(dim, steps, particles int, seed uint64, sched schedule.Schedule, w
 	n := float64(particles)
 	for i := 1; i < steps; i++ {
 		var tot [4]int64
-		for _, acc := range sums {
+		for _, acc := range sim.sums {
 			for q := 0; q < 4; q++ {
 				tot[q] += acc[4*i+q]
 			}
@@ -127,6 +103,31 @@ func simulate(dim, steps, particles int, seed uint64, sched schedule.Schedule, w
 	m.EK[process.StartMasked][steps], m.Start[process.StartMasked][steps] = 1, 0
 	m.EK[process.StartUniform][steps], m.Start[process.StartUniform][steps] = 1, c0
 	return m, nil
+}
+
+// simulation is the loop body of simulate: chunks of chunkSize particles,
+// taken in turn by the pool's workers, each adding its per-step sums into its
+// worker's row of sums.
+type simulation struct {
+	seed                  uint64
+	c0                    float64
+	gammaDt, lapDt, noise []float64    // per-step coefficients, shared read-only
+	sums                  [][]int64    // sums[w][4*i+q]: worker w's fixed-point sum of projection q at grid index i
+	states                []chunkState // one per worker
+	errs                  []error      // the first error of each worker
+	failed                atomic.Bool  // a worker met an error: the others stop
+}
+
+func (s *simulation) Run(worker, lo, hi int) {
+	if s.failed.Load() {
+		return
+	}
+	if err := s.states[worker].run(lo, hi, s.seed, s.c0, s.gammaDt, s.lapDt, s.noise, s.sums[worker]); err != nil {
+		if s.errs[worker] == nil {
+			s.errs[worker] = err
+		}
+		s.failed.Store(true)
+	}
 }
 
 // chunkState holds one chunk's particles, y[0] = <X,e_k>, y[1] = <X,e_m>

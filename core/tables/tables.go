@@ -50,7 +50,7 @@ type Config struct {
 	Schedule  string  // geometric, linear or cosine
 	Beta0     float64 // schedule end values
 	Beta1     float64
-	Workers   int // goroutines for the simulation; 0 = GOMAXPROCS. Does not change the result.
+	Workers   int // at most this many workers of the cpu pool run the simulation; 0 = all. Does not change the result.
 }
 
 // DefaultConfig is the reference's setting for K tokens: reference formula,

@@ -4,8 +4,8 @@ import (
 	"fmt"
 
 	"github.com/rdlm-go/rdlm/core/ckpt"
+	"github.com/rdlm-go/rdlm/core/cpu"
 	"github.com/rdlm-go/rdlm/core/model"
-	"github.com/rdlm-go/rdlm/core/nn"
 	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/rng"
 	"github.com/rdlm-go/rdlm/core/schedule"
@@ -145,7 +145,7 @@ func NewWithDenoiser(net Denoiser, vocab, length int, proc ckpt.Process, opt Opt
 	if err != nil {
 		return nil, err
 	}
-	b, k, l, w, n := o.Batch, vocab, length, nn.Workers(), o.TimesPerSequence
+	b, k, l, w, n := o.Batch, vocab, length, cpu.Threads(), o.TimesPerSequence
 	v := k + 1
 	group := max(1, b/n)
 	rows := group * n

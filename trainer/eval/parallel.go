@@ -1,6 +1,6 @@
 package eval
 
-import "github.com/rdlm-go/rdlm/core/nn"
+import "github.com/rdlm-go/rdlm/core/cpu"
 
 // phase is the per-position work a parallel pass does.
 type phase int
@@ -40,10 +40,10 @@ func (t *positionTask) Run(worker, lo, hi int) {
 func (e *Evaluator) forPositions(ph phase, n int) error {
 	shares := e.opt.Workers
 	if shares == 0 {
-		shares = nn.Workers()
+		shares = cpu.Threads()
 	}
 	e.task.ph, e.task.n, e.task.shares = ph, n, min(shares, n)
-	nn.For(e.task.shares, &e.task)
+	cpu.For(e.task.shares, len(e.errs), &e.task)
 	var first error
 	for w, err := range e.errs {
 		if err != nil && first == nil {
