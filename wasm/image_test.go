@@ -5,6 +5,7 @@ import (
 
 	"github.com/rdlm-go/rdlm/core/ckpt"
 	"github.com/rdlm-go/rdlm/core/model"
+	"github.com/rdlm-go/rdlm/core/pixels"
 	"github.com/stretchr/testify/require"
 )
 
@@ -13,7 +14,7 @@ import (
 func imageProcess(channels int, split bool) ckpt.Process {
 	p := ckpt.DefaultProcess()
 	p.Vocab = "tiny-images"
-	p.Image = &ckpt.Image{Height: 3, Width: 2, Channels: channels}
+	p.Image = &pixels.Image{Height: 3, Width: 2, Channels: channels}
 	if split {
 		p.Split = &ckpt.Split{Vocab: 256, Base: 16, Digits: 2}
 	}

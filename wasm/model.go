@@ -5,7 +5,7 @@ import (
 
 	"github.com/rdlm-go/rdlm/core/ckpt"
 	"github.com/rdlm-go/rdlm/core/model"
-	"github.com/rdlm-go/rdlm/core/pixelgrid"
+	"github.com/rdlm-go/rdlm/core/pixels"
 	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/schedule"
 	"github.com/rdlm-go/rdlm/core/text"
@@ -62,7 +62,7 @@ func fits(cfg ckpt.Config) error {
 		return fmt.Errorf("this model is the masked-diffusion (MDLM) baseline; the page samples RDLM models")
 	}
 	if pc.Image != nil {
-		lay, err := pixelgrid.FromProcess(pc)
+		lay, err := pc.ImageLayout()
 		if err != nil {
 			return fmt.Errorf("the image model's layout cannot be drawn: %v", err)
 		}
@@ -90,7 +90,7 @@ func infoOf(cfg ckpt.Config) ModelInfo {
 	info := ModelInfo{Params: mc.NumParams(), Length: mc.Length, Vocab: cfg.Process.Vocab, Hidden: mc.Hidden,
 		Blocks: mc.Blocks, SampleSteps: cfg.Process.SampleSteps, TrainedSteps: cfg.Step, DType: cfg.DType,
 		SHA256: cfg.WeightsSHA256}
-	if lay, err := pixelgrid.FromProcess(cfg.Process); err == nil {
+	if lay, err := cfg.Process.ImageLayout(); err == nil {
 		info.Image = &ImageInfo{Height: lay.Height, Width: lay.Width, Channels: lay.Channels, Base: lay.Base, Digits: lay.Digits}
 	}
 	return info
@@ -101,8 +101,8 @@ func infoOf(cfg ckpt.Config) ModelInfo {
 type Model struct {
 	info   ModelInfo
 	params *model.Params[float32]
-	vocab  *text.Vocab       // text models only
-	layout *pixelgrid.Layout // image models only
+	vocab  *text.Vocab    // text models only
+	layout *pixels.Layout // image models only
 	sched  schedule.Schedule
 	mix    process.Mixture
 }
@@ -123,7 +123,7 @@ func LoadModel(configJSON, weights []byte) (*Model, error) {
 	}
 	m := &Model{info: infoOf(c.Config), params: c.Params, sched: sched, mix: mix}
 	if pc.Image != nil {
-		lay, err := pixelgrid.FromProcess(pc)
+		lay, err := pc.ImageLayout()
 		if err != nil {
 			return nil, err
 		}
@@ -143,7 +143,7 @@ func (m *Model) IsImage() bool { return m.layout != nil }
 func (m *Model) pixelValues(dst []uint8, tokens []int, n int) error {
 	L, size := m.info.Length, m.layout.Height*m.layout.Width*m.layout.Channels
 	for s := 0; s < n; s++ {
-		if err := m.layout.Values(dst[s*size:(s+1)*size], tokens[s*L:(s+1)*L]); err != nil {
+		if err := m.layout.Decode(dst[s*size:(s+1)*size], tokens[s*L:(s+1)*L]); err != nil {
 			return err
 		}
 	}

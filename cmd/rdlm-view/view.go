@@ -16,6 +16,7 @@ import (
 	"github.com/rdlm-go/rdlm/core/atomicfile"
 	"github.com/rdlm-go/rdlm/core/ckpt"
 	"github.com/rdlm-go/rdlm/core/pixelgrid"
+	"github.com/rdlm-go/rdlm/core/pixels"
 	"github.com/rdlm-go/rdlm/core/text"
 )
 
@@ -38,7 +39,7 @@ type viewer struct {
 	seed  uint64
 
 	// image models
-	lay    *pixelgrid.Layout
+	lay    *pixels.Layout
 	cols   int
 	scale  int
 	values []uint8     // (n, H, W, C)
@@ -63,7 +64,7 @@ func newViewer(c *ckpt.Checkpoint, f viewFlags) (*viewer, error) {
 	}
 	n := f.n
 	if pc.Image != nil {
-		lay, err := pixelgrid.FromProcess(pc)
+		lay, err := pc.ImageLayout()
 		if err != nil {
 			return nil, err
 		}
@@ -71,8 +72,8 @@ func newViewer(c *ckpt.Checkpoint, f viewFlags) (*viewer, error) {
 			n = 16
 		}
 		v.lay, v.cols, v.scale = &lay, pixelgrid.Columns(n), max(1, imageCell/lay.Height)
-		v.values = make([]uint8, n*lay.Height*lay.Width*lay.Channels)
-		w, h := pixelgrid.GridSize(n, lay, v.cols, v.scale)
+		v.values = make([]uint8, n*lay.Values())
+		w, h := pixelgrid.GridSize(n, lay.Image, v.cols, v.scale)
 		v.rgba = image.NewRGBA(image.Rect(0, 0, w, h))
 	} else {
 		if pc.Vocab != "text8" || pc.Split != nil || mc.Vocab != text.Text8().Size() {
@@ -149,14 +150,14 @@ func (v *viewer) Draw(screen *ebiten.Image) {
 }
 
 func (v *viewer) drawImages(screen *ebiten.Image) {
-	size, L := v.lay.Height*v.lay.Width*v.lay.Channels, v.c.Config.Model.Length
+	size, L := v.lay.Values(), v.c.Config.Model.Length
 	for s := 0; s < v.walk.n; s++ {
-		if err := v.lay.Values(v.values[s*size:(s+1)*size], v.tokens[s*L:(s+1)*L]); err != nil {
+		if err := v.lay.Decode(v.values[s*size:(s+1)*size], v.tokens[s*L:(s+1)*L]); err != nil {
 			v.err = err
 			return
 		}
 	}
-	pixelgrid.Grid(v.rgba, v.values, v.walk.n, *v.lay, v.cols, v.scale)
+	pixelgrid.Grid(v.rgba, v.values, v.walk.n, v.lay.Image, v.cols, v.scale)
 	if v.canvas == nil {
 		b := v.rgba.Bounds()
 		v.canvas = ebiten.NewImage(b.Dx(), b.Dy())

@@ -29,7 +29,7 @@ func runImageSample(f *sampleFlags, c *ckpt.Checkpoint, stdout io.Writer) error 
 	case f.set["length"] && f.length != mc.Length:
 		return usagef("--length: an image model samples whole images of %d positions", mc.Length)
 	}
-	lay, err := pixelgrid.FromProcess(pc)
+	lay, err := pc.ImageLayout()
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func runImageSample(f *sampleFlags, c *ckpt.Checkpoint, stdout io.Writer) error 
 	if err != nil {
 		return err
 	}
-	L, size := mc.Length, lay.Height*lay.Width*lay.Channels
+	L, size := mc.Length, lay.Values()
 	tokens := make([]int, batch*L)
 	values := make([]uint8, f.n*size)
 	for first := 0; first < f.n; first += batch {
@@ -50,15 +50,15 @@ func runImageSample(f *sampleFlags, c *ckpt.Checkpoint, stdout io.Writer) error 
 			return err
 		}
 		for s := 0; s < m; s++ {
-			if err := lay.Values(values[(first+s)*size:(first+s+1)*size], tokens[s*L:(s+1)*L]); err != nil {
+			if err := lay.Decode(values[(first+s)*size:(first+s+1)*size], tokens[s*L:(s+1)*L]); err != nil {
 				return err
 			}
 		}
 	}
 	cols, scale := pixelgrid.Columns(f.n), max(1, pngCellPixels/lay.Height)
-	w, h := pixelgrid.GridSize(f.n, lay, cols, scale)
+	w, h := pixelgrid.GridSize(f.n, lay.Image, cols, scale)
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	pixelgrid.Grid(img, values, f.n, lay, cols, scale)
+	pixelgrid.Grid(img, values, f.n, lay.Image, cols, scale)
 	if err := atomicfile.Write(f.png, func(w io.Writer) error { return png.Encode(w, img) }); err != nil {
 		return err
 	}

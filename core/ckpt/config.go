@@ -19,6 +19,7 @@ import (
 	"math"
 
 	"github.com/rdlm-go/rdlm/core/model"
+	"github.com/rdlm-go/rdlm/core/pixels"
 	"github.com/rdlm-go/rdlm/core/sampler"
 	"github.com/rdlm-go/rdlm/core/schedule"
 	"github.com/rdlm-go/rdlm/core/split"
@@ -78,18 +79,22 @@ type Process struct {
 	// Image is set for image models: a sequence is one image, its values
 	// (256 levels, channels interleaved, raster order) one position each,
 	// or Split.Digits positions each when Split is set.
-	Image *Image `json:"image,omitempty"`
+	Image *pixels.Image `json:"image,omitempty"`
 }
 
-// Image is the shape of an image model's samples.
-type Image struct {
-	Height   int `json:"height"`
-	Width    int `json:"width"`
-	Channels int `json:"channels"` // 1 grey, 3 RGB
+// ImageLayout is how an image model spells its samples: its Image shape,
+// and its Split when each value is spelt in digits. A layout that cannot
+// describe 8-bit images is an error.
+func (p Process) ImageLayout() (pixels.Layout, error) {
+	if p.Image == nil {
+		return pixels.Layout{}, fmt.Errorf("not an image model (process.image is not set; vocabulary %q)", p.Vocab)
+	}
+	l := pixels.Layout{Image: *p.Image, Base: pixels.BaseDirect, Digits: 1}
+	if p.Split != nil {
+		l.Base, l.Digits = p.Split.Base, p.Split.Digits
+	}
+	return l, l.Check()
 }
-
-// Values is Height*Width*Channels, the pixel values per image.
-func (im Image) Values() int { return im.Height * im.Width * im.Channels }
 
 // PositionsPerValue is how many sequence positions encode one token (for an
 // image, one pixel value): a split's Digits, else 1. Bits per position times
@@ -224,9 +229,10 @@ func (c Config) Validate() error {
 		if sp := c.Process.Split; sp != nil {
 			digits = sp.Digits
 		}
+		if err := im.Check(); err != nil {
+			return fmt.Errorf("process.image: %v", err)
+		}
 		switch {
-		case im.Height < 1 || im.Width < 1 || (im.Channels != 1 && im.Channels != 3):
-			return fmt.Errorf("process.image: %dx%d with %d channels: sides must be >= 1 and channels 1 or 3", im.Height, im.Width, im.Channels)
 		case im.Height > model.MaxLength || im.Width > model.MaxLength: // so that Values cannot overflow
 			return fmt.Errorf("process.image: %dx%d: a side is beyond the limit of %d (model.MaxLength)", im.Height, im.Width, model.MaxLength)
 		case im.Values()*digits != c.Model.Length:

@@ -1,64 +1,19 @@
-// Package pixelgrid turns an image model's token sequences into pictures:
-// it undoes the digit split of pixel values and lays a batch of images out
-// as one grid, the form of `rdlm sample --png` and of the viewers.
+// Package pixelgrid lays a batch of images (their values, which
+// pixels.Layout.Decode reads from a model's tokens) out as one picture, a
+// grid: the form of `rdlm sample --png` and of the viewers.
 package pixelgrid
 
 import (
-	"fmt"
 	"image"
 	"image/color"
+
+	"github.com/rdlm-go/rdlm/core/pixels"
 )
-
-// Layout is the shape of one image and how its values are spelt.
-type Layout struct {
-	Height, Width, Channels int
-	// Digits positions of base Base spell one value, least significant
-	// first; 1 (Base 256) for the direct form.
-	Base, Digits int
-}
-
-// Positions is the sequence length of one image.
-func (l Layout) Positions() int { return l.Height * l.Width * l.Channels * l.Digits }
-
-// Check reports a layout that cannot describe 8-bit images.
-func (l Layout) Check() error {
-	switch {
-	case l.Height < 1 || l.Width < 1:
-		return fmt.Errorf("pixelgrid: image size %dx%d", l.Height, l.Width)
-	case l.Channels != 1 && l.Channels != 3:
-		return fmt.Errorf("pixelgrid: %d channels: 1 (grey) or 3 (RGB)", l.Channels)
-	case l.Digits == 1 && l.Base != 256, l.Digits == 2 && l.Base != 16, l.Digits != 1 && l.Digits != 2:
-		return fmt.Errorf("pixelgrid: %d digit(s) of base %d: values are 1 digit of base 256 or 2 of base 16", l.Digits, l.Base)
-	}
-	return nil
-}
-
-// Values writes one image's pixel values from its tokens into dst
-// (Height*Width*Channels). A token outside [0, Base) is an error: it cannot
-// come from the sampler.
-func (l Layout) Values(dst []uint8, tokens []int) error {
-	if len(tokens) != l.Positions() || len(dst) != len(tokens)/l.Digits {
-		return fmt.Errorf("pixelgrid: %d tokens into %d values, layout needs %d", len(tokens), len(dst), l.Positions())
-	}
-	for i := range dst {
-		v, scale := 0, 1
-		for j := 0; j < l.Digits; j++ {
-			d := tokens[i*l.Digits+j]
-			if d < 0 || d >= l.Base {
-				return fmt.Errorf("pixelgrid: token %d at position %d is outside base %d", d, i*l.Digits+j, l.Base)
-			}
-			v += d * scale
-			scale *= l.Base
-		}
-		dst[i] = uint8(v)
-	}
-	return nil
-}
 
 // Grid draws n images (values, (n, Height, Width, Channels)) in cols
 // columns, each value scale x scale screen pixels, with a one-cell-pixel
 // grey border between images so that black digits on black do not merge.
-func Grid(dst *image.RGBA, values []uint8, n int, l Layout, cols, scale int) {
+func Grid(dst *image.RGBA, values []uint8, n int, l pixels.Image, cols, scale int) {
 	gap := scale
 	bg := color.RGBA{64, 64, 64, 255}
 	b := dst.Bounds()
@@ -67,7 +22,7 @@ func Grid(dst *image.RGBA, values []uint8, n int, l Layout, cols, scale int) {
 			dst.SetRGBA(x, y, bg)
 		}
 	}
-	size := l.Height * l.Width * l.Channels
+	size := l.Values()
 	for k := 0; k < n; k++ {
 		ox := gap + (k%cols)*(l.Width*scale+gap)
 		oy := gap + (k/cols)*(l.Height*scale+gap)
@@ -90,7 +45,7 @@ func Grid(dst *image.RGBA, values []uint8, n int, l Layout, cols, scale int) {
 }
 
 // GridSize is the picture size Grid draws n images into.
-func GridSize(n int, l Layout, cols, scale int) (w, h int) {
+func GridSize(n int, l pixels.Image, cols, scale int) (w, h int) {
 	rows := (n + cols - 1) / cols
 	return cols*(l.Width*scale+scale) + scale, rows*(l.Height*scale+scale) + scale
 }

@@ -61,23 +61,36 @@ func (s Splitter) Base() int { return s.base }
 // Digits is m, the number of positions per token.
 func (s Splitter) Digits() int { return s.digits }
 
+// Integer is an element type that ids and digits can be stored in: int for
+// token sequences, uint8 for images (256 values, base-16 digits), int32 for
+// corpora.
+type Integer interface{ ~int | ~int32 | ~uint8 }
+
 // Encode writes the digits of ids into dst, token-major, least significant
 // digit first: dst[l*m+j] = (ids[l] / K^j) mod K. len(dst) must be
 // len(ids)*m; an id outside [0, K0) is an error naming its position.
-func (s Splitter) Encode(dst, ids []int) error {
+func (s Splitter) Encode(dst, ids []int) error { return EncodeInto(s, dst, ids) }
+
+// EncodeInto is Encode for any integer element types; D must hold every
+// digit (K <= 256 for uint8).
+func EncodeInto[D, I Integer](s Splitter, dst []D, ids []I) error {
 	if s.digits == 0 {
 		return fmt.Errorf("split: zero Splitter; use New")
+	}
+	if !holds[D](s.base - 1) {
+		return fmt.Errorf("split: digits of base %d do not fit in %T", s.base, D(0))
 	}
 	if len(dst) != len(ids)*s.digits {
 		return fmt.Errorf("split: %d digits for %d ids, want %d", len(dst), len(ids), len(ids)*s.digits)
 	}
-	for l, id := range ids {
+	for l, v := range ids {
+		id := int(v)
 		if id < 0 || id >= s.vocab {
 			return fmt.Errorf("split: token id %d at position %d outside [0, %d)", id, l, s.vocab)
 		}
 		d := dst[l*s.digits : (l+1)*s.digits]
 		for j := range d {
-			d[j] = id % s.base
+			d[j] = D(id % s.base)
 			id /= s.base
 		}
 	}
@@ -87,8 +100,12 @@ func (s Splitter) Encode(dst, ids []int) error {
 // Decode turns digits (token-major, least significant first) back into ids:
 // ids[l] = sum_j digits[l*m+j] K^j. A digit outside [0, K) or an id >= K0 is
 // an error naming its position.
-func (s Splitter) Decode(dst, digits []int) error {
-	_, err := s.decode(dst, digits, -1)
+func (s Splitter) Decode(dst, digits []int) error { return DecodeInto(s, dst, digits) }
+
+// DecodeInto is Decode for any integer element types; I must hold every id
+// (K0 <= 256 for uint8).
+func DecodeInto[I, D Integer](s Splitter, dst []I, digits []D) error {
+	_, err := decode(s, dst, digits, -1)
 	return err
 }
 
@@ -100,12 +117,15 @@ func (s Splitter) DecodeUNK(dst, digits []int, unk int) (replaced int, err error
 	if unk < 0 || unk >= s.vocab {
 		return 0, fmt.Errorf("split: replacement id %d outside [0, %d)", unk, s.vocab)
 	}
-	return s.decode(dst, digits, unk)
+	return decode(s, dst, digits, unk)
 }
 
-func (s Splitter) decode(dst, digits []int, unk int) (int, error) {
+func decode[I, D Integer](s Splitter, dst []I, digits []D, unk int) (int, error) {
 	if s.digits == 0 {
 		return 0, fmt.Errorf("split: zero Splitter; use New")
+	}
+	if !holds[I](s.vocab - 1) {
+		return 0, fmt.Errorf("split: ids of a %d-word vocabulary do not fit in %T", s.vocab, I(0))
 	}
 	if len(digits) != len(dst)*s.digits {
 		return 0, fmt.Errorf("split: %d digits do not make %d ids of %d digits", len(digits), len(dst), s.digits)
@@ -115,10 +135,11 @@ func (s Splitter) decode(dst, digits []int, unk int) (int, error) {
 		d := digits[l*s.digits : (l+1)*s.digits]
 		id := 0
 		for j := len(d) - 1; j >= 0; j-- {
-			if d[j] < 0 || d[j] >= s.base {
-				return replaced, fmt.Errorf("split: digit %d at position %d outside [0, %d)", d[j], l*s.digits+j, s.base)
+			dj := int(d[j])
+			if dj < 0 || dj >= s.base {
+				return replaced, fmt.Errorf("split: digit %d at position %d outside [0, %d)", dj, l*s.digits+j, s.base)
 			}
-			id = id*s.base + d[j] // < K^m, which Digits checked fits in int
+			id = id*s.base + dj // < K^m, which Digits checked fits in int
 		}
 		if id >= s.vocab {
 			if unk < 0 {
@@ -127,7 +148,10 @@ func (s Splitter) decode(dst, digits []int, unk int) (int, error) {
 			id = unk
 			replaced++
 		}
-		dst[l] = id
+		dst[l] = I(id)
 	}
 	return replaced, nil
 }
+
+// holds says whether T represents n (>= 0) exactly.
+func holds[T Integer](n int) bool { return T(n) >= 0 && int(T(n)) == n }

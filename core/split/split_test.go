@@ -104,3 +104,25 @@ func TestRoundTripExhaustive(t *testing.T) {
 		require.Equal(t, ids, back)
 	}
 }
+
+// The byte forms: 8-bit values as two base-16 digits and back, allocating
+// nothing, and element types too narrow for the digits or ids refused.
+func TestEncodeDecodeIntoBytes(t *testing.T) {
+	s, err := New(256, 16)
+	require.NoError(t, err)
+	values := []uint8{0xff, 0xa3, 0}
+	dig := make([]uint8, 6)
+	require.NoError(t, EncodeInto(s, dig, values))
+	require.Equal(t, []uint8{0xf, 0xf, 0x3, 0xa, 0, 0}, dig)
+	back := make([]uint8, 3)
+	require.NoError(t, DecodeInto(s, back, dig))
+	require.Equal(t, values, back)
+	tokens := []int{0xf, 0xf, 0x3, 0xa, 0, 0}
+	require.Zero(t, testing.AllocsPerRun(10, func() { _ = DecodeInto(s, back, tokens) }))
+	require.ErrorContains(t, DecodeInto(s, back, []int{16, 0, 0, 0, 0, 0}), "digit 16 at position 0 outside [0, 16)")
+
+	wide, err := New(1000, 300)
+	require.NoError(t, err)
+	require.ErrorContains(t, EncodeInto(wide, make([]uint8, 2), []int{5}), "do not fit")
+	require.ErrorContains(t, DecodeInto(wide, make([]uint8, 1), []int{5}), "do not fit")
+}

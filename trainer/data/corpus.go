@@ -3,6 +3,7 @@ package data
 import (
 	"fmt"
 
+	"github.com/rdlm-go/rdlm/core/pixels"
 	"github.com/rdlm-go/rdlm/core/text"
 )
 
@@ -15,7 +16,7 @@ type Corpus struct {
 	Test  Split
 	// Image is set for image data: every sequence of Image.Positions()
 	// tokens is one image. Nil for text.
-	Image *ImageLayout
+	Image *pixels.Layout
 }
 
 // Split is one contiguous part of a corpus.

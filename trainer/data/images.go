@@ -6,30 +6,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/rdlm-go/rdlm/core/pixels"
 	"github.com/rdlm-go/rdlm/core/text"
 	"github.com/rdlm-go/rdlm/trainer/imagedata"
-)
-
-// ImageLayout marks a corpus of images: each sequence is one image of
-// Height x Width x Channels values (channels interleaved, raster order), and
-// each value, one of 256 levels, is Digits positions of base-Base digits:
-// one position of 256 categories (the direct form), or two base-16 digits,
-// least significant first (dimension splitting, rdlm-math.md section 9).
-type ImageLayout struct {
-	Height, Width, Channels int
-	Base, Digits            int
-}
-
-// Values is the number of pixel values per image, Height*Width*Channels.
-func (l ImageLayout) Values() int { return l.Height * l.Width * l.Channels }
-
-// Positions is the sequence length of one image, Values()*Digits.
-func (l ImageLayout) Positions() int { return l.Values() * l.Digits }
-
-// The pixel bases a corpus can be written in.
-const (
-	PixelDirect = 256 // one position per value, K = 256
-	PixelSplit  = 16  // two base-16 digits per value, K = 16
 )
 
 // The image data set names Open knows.
@@ -39,9 +18,9 @@ const (
 	CIFAR10 = "cifar10" // 32x32 colour, downloaded once into the cache
 )
 
-// WithPixelBase writes image values in base 16 (two digits per value,
-// dimension splitting) instead of the direct 256 categories. 0 and 256 are
-// the direct form. It applies to image data only.
+// WithPixelBase writes image values in base 16 (pixels.BaseSplit: two
+// digits per value, dimension splitting) instead of the direct 256
+// categories. 0 and 256 are the direct form. It applies to image data only.
 func WithPixelBase(base int) Option { return func(o *options) { o.pixelBase = base } }
 
 // WithMNISTDir reads the four MNIST .gz files from dir instead of the
@@ -53,16 +32,16 @@ func WithMNISTDir(dir string) Option { return func(o *options) { o.mnistDir = di
 // level, so that a sequence still prints), or "pixel16", the hex digits.
 func PixelVocab(base int) (*text.Vocab, error) {
 	switch base {
-	case PixelDirect:
+	case pixels.BaseDirect:
 		chars := make([]rune, 256)
 		for i := range chars {
 			chars[i] = rune(0x2800 + i)
 		}
 		return text.NewVocab("pixel256", string(chars))
-	case PixelSplit:
+	case pixels.BaseSplit:
 		return text.NewVocab("pixel16", "0123456789abcdef")
 	}
-	return nil, fmt.Errorf("pixel base %d: must be %d (direct) or %d (two digits per value)", base, PixelDirect, PixelSplit)
+	return nil, fmt.Errorf("pixel base %d: must be %d (direct) or %d (two digits per value)", base, pixels.BaseDirect, pixels.BaseSplit)
 }
 
 // IsImageData says whether Open reads name as images: a known image
@@ -90,7 +69,7 @@ func IsImageData(name string) bool {
 func openImages(name string, cfg *options) (*Corpus, error) {
 	base := cfg.pixelBase
 	if base == 0 {
-		base = PixelDirect
+		base = pixels.BaseDirect
 	}
 	v, err := PixelVocab(base)
 	if err != nil {
@@ -104,17 +83,26 @@ func openImages(name string, cfg *options) (*Corpus, error) {
 	if nValid == 0 || test.Len() == 0 {
 		return nil, fmt.Errorf("%s: %d training and %d test images are too few to split", name, train.Len(), test.Len())
 	}
-	lay := ImageLayout{Height: train.Height, Width: train.Width, Channels: train.Channels, Base: base, Digits: 1}
-	if base == PixelSplit {
-		lay.Digits = 2
+	lay, err := pixels.NewLayout(train.Image, base)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
 	}
 	cut := train.Len() - nValid
-	return &Corpus{
-		Name: name, Vocab: v, Image: &lay,
-		Train: Split{Name: "train", ids: pixelIDs(train.Slice(0, cut).Pix, lay)},
-		Valid: Split{Name: "valid", ids: pixelIDs(train.Slice(cut, train.Len()).Pix, lay)},
-		Test:  Split{Name: "test", ids: pixelIDs(test.Pix, lay)},
-	}, nil
+	c := &Corpus{Name: name, Vocab: v, Image: &lay}
+	for _, part := range []struct {
+		split *Split
+		name  string
+		pix   []uint8
+	}{{&c.Train, "train", train.Slice(0, cut).Pix}, {&c.Valid, "valid", train.Slice(cut, train.Len()).Pix}, {&c.Test, "test", test.Pix}} {
+		// A fresh slice even in the direct form: the corpus must not alias
+		// the loader's buffers.
+		ids := make([]uint8, len(part.pix)*lay.Digits)
+		if err := lay.Encode(ids, part.pix); err != nil {
+			return nil, fmt.Errorf("%s: %v", name, err)
+		}
+		*part.split = Split{Name: part.name, ids: ids}
+	}
+	return c, nil
 }
 
 func loadImages(name string, cfg *options) (train, test *imagedata.Images, err error) {
@@ -155,18 +143,4 @@ func loadImages(name string, cfg *options) (train, test *imagedata.Images, err e
 		return nil, nil, errors.New("no images")
 	}
 	return train, test, nil
-}
-
-// pixelIDs writes values as token ids in the layout's base: a copy in the
-// direct form (the corpus must not alias the loader's buffers), two digits
-// per value, least significant first, when split.
-func pixelIDs(pix []uint8, lay ImageLayout) []uint8 {
-	if lay.Digits == 1 {
-		return append([]uint8(nil), pix...)
-	}
-	ids := make([]uint8, 2*len(pix))
-	for i, v := range pix {
-		ids[2*i], ids[2*i+1] = v%PixelSplit, v/PixelSplit
-	}
-	return ids
 }

@@ -3,6 +3,7 @@ package data
 import (
 	"testing"
 
+	"github.com/rdlm-go/rdlm/core/pixels"
 	"github.com/rdlm-go/rdlm/core/split"
 	"github.com/stretchr/testify/require"
 )
@@ -13,11 +14,11 @@ import (
 func TestMNISTCorpusDirectAndSplitAgree(t *testing.T) {
 	direct, err := Open(MNIST14)
 	require.NoError(t, err)
-	digits, err := Open(MNIST14, WithPixelBase(PixelSplit))
+	digits, err := Open(MNIST14, WithPixelBase(pixels.BaseSplit))
 	require.NoError(t, err)
 
-	require.Equal(t, &ImageLayout{Height: 14, Width: 14, Channels: 1, Base: 256, Digits: 1}, direct.Image)
-	require.Equal(t, &ImageLayout{Height: 14, Width: 14, Channels: 1, Base: 16, Digits: 2}, digits.Image)
+	require.Equal(t, &pixels.Layout{Image: pixels.Image{Height: 14, Width: 14, Channels: 1}, Base: 256, Digits: 1}, direct.Image)
+	require.Equal(t, &pixels.Layout{Image: pixels.Image{Height: 14, Width: 14, Channels: 1}, Base: 16, Digits: 2}, digits.Image)
 	require.Equal(t, 256, direct.Vocab.Size())
 	require.Equal(t, 16, digits.Vocab.Size())
 	require.Equal(t, 55000*196, direct.Train.Len())

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/rdlm-go/rdlm/core/pixels"
 	"github.com/rdlm-go/rdlm/core/text"
 	"github.com/rdlm-go/rdlm/internal/userfile"
 )
@@ -23,7 +24,7 @@ type options struct {
 	charVocab bool
 	log       io.Writer
 	text8     text8Spec
-	pixelBase int    // image data: PixelDirect (0 too) or PixelSplit
+	pixelBase int    // image data: pixels.BaseDirect (0 too) or pixels.BaseSplit
 	mnistDir  string // image data: the MNIST files' folder instead of the module cache
 }
 
@@ -73,7 +74,7 @@ func Open(name string, opts ...Option) (*Corpus, error) {
 		}
 		return openImages(name, &cfg)
 	}
-	if cfg.pixelBase != 0 && cfg.pixelBase != PixelDirect {
+	if cfg.pixelBase != 0 && cfg.pixelBase != pixels.BaseDirect {
 		return nil, fmt.Errorf("data set %q is text; a pixel base applies to image data only", name)
 	}
 	switch name {

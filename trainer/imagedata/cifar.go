@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 
 	"github.com/rdlm-go/rdlm/core/atomicfile"
+	"github.com/rdlm-go/rdlm/core/pixels"
 	"github.com/rdlm-go/rdlm/internal/userfile"
 )
 
@@ -33,6 +34,7 @@ const (
 )
 
 var (
+	cifarImage      = pixels.Image{Height: cifarSide, Width: cifarSide, Channels: 3}
 	cifarTrainFiles = []string{"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"}
 	cifarTestFile   = "test_batch.bin"
 )
@@ -45,7 +47,7 @@ func ParseCIFARBatch(name string, b []byte) (*Images, error) {
 		return nil, fmt.Errorf("cifar-10: %s: %d bytes is not a whole number of %d-byte records (truncated or not a CIFAR-10 binary batch)", name, len(b), cifarRecord)
 	}
 	n := len(b) / cifarRecord
-	im := &Images{Height: cifarSide, Width: cifarSide, Channels: 3,
+	im := &Images{Image: cifarImage,
 		Pix: make([]uint8, n*3*cifarPlane), Labels: make([]uint8, n)}
 	for i := 0; i < n; i++ {
 		rec := b[i*cifarRecord : (i+1)*cifarRecord]
@@ -114,7 +116,7 @@ func cifarSets(source string, files map[string][]byte) (train, test *Images, err
 		}
 		return ParseCIFARBatch(name, b)
 	}
-	train = &Images{Height: cifarSide, Width: cifarSide, Channels: 3}
+	train = &Images{Image: cifarImage}
 	for _, name := range cifarTrainFiles {
 		im, err := parse(name)
 		if err != nil {

@@ -34,8 +34,8 @@ func TestCIFARReadsTheOfficialFormatInterleaved(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 3, im.Len())
 	require.Equal(t, []uint8{0, 1, 2}, im.Labels)
-	require.Equal(t, 32*32*3, im.Size())
-	img := im.Image(2)
+	require.Equal(t, 32*32*3, im.Values())
+	img := im.Pixels(2)
 	y, x := 5, 7
 	px := img[(y*32+x)*3 : (y*32+x)*3+3]
 	require.Equal(t, []uint8{2 + 5, 7, 255 - 7}, px, "pixel (5,7) of image 2 as R, G, B")

@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+
+	"github.com/rdlm-go/rdlm/core/pixels"
 )
 
 // The idx magic numbers: two zero bytes, the element type (0x08: unsigned
@@ -55,7 +57,7 @@ func parseIDXImages(name string, b []byte) (*Images, error) {
 	if uint64(len(b)) != want {
 		return nil, fmt.Errorf("%s: %d bytes, but its header announces %d images of %dx%d (%d bytes)", name, len(b), n, rows, cols, want)
 	}
-	return &Images{Height: int(rows), Width: int(cols), Channels: 1, Pix: b[16:], Labels: make([]uint8, n)}, nil
+	return &Images{Image: pixels.Image{Height: int(rows), Width: int(cols), Channels: 1}, Pix: b[16:], Labels: make([]uint8, n)}, nil
 }
 
 // parseIDXLabels reads an idx1-ubyte file: N class labels.

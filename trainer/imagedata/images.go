@@ -9,37 +9,37 @@
 // as a sequence.
 package imagedata
 
-import "fmt"
+import (
+	"fmt"
 
-// Images is a set of equally sized images.
+	"github.com/rdlm-go/rdlm/core/pixels"
+)
+
+// Images is a set of equally sized images of the embedded shape.
 type Images struct {
-	Height, Width, Channels int
-	Pix                     []uint8 // (N, Height, Width, Channels)
-	Labels                  []uint8 // (N,) class of each image
+	pixels.Image
+	Pix    []uint8 // (N, Height, Width, Channels)
+	Labels []uint8 // (N,) class of each image
 }
-
-// Size is the number of values per image, Height*Width*Channels.
-func (im *Images) Size() int { return im.Height * im.Width * im.Channels }
 
 // Len is the number of images.
 func (im *Images) Len() int {
-	if im.Size() == 0 {
+	if im.Values() == 0 {
 		return 0
 	}
-	return len(im.Pix) / im.Size()
+	return len(im.Pix) / im.Values()
 }
 
-// Image returns image i's values. The slice is shared: do not modify it.
-func (im *Images) Image(i int) []uint8 {
-	s := im.Size()
+// Pixels returns image i's values. The slice is shared: do not modify it.
+func (im *Images) Pixels(i int) []uint8 {
+	s := im.Values()
 	return im.Pix[i*s : (i+1)*s : (i+1)*s]
 }
 
 // Slice returns images [from, to) sharing the pixel storage.
 func (im *Images) Slice(from, to int) *Images {
-	s := im.Size()
-	return &Images{Height: im.Height, Width: im.Width, Channels: im.Channels,
-		Pix: im.Pix[from*s : to*s : to*s], Labels: im.Labels[from:to:to]}
+	s := im.Values()
+	return &Images{Image: im.Image, Pix: im.Pix[from*s : to*s : to*s], Labels: im.Labels[from:to:to]}
 }
 
 // Downscale averages f x f blocks of pixels, per channel, rounding to the
@@ -54,10 +54,10 @@ func (im *Images) Downscale(f int) (*Images, error) {
 	}
 	h, w, c := im.Height/f, im.Width/f, im.Channels
 	n := im.Len()
-	out := &Images{Height: h, Width: w, Channels: c, Pix: make([]uint8, n*h*w*c), Labels: im.Labels}
+	out := &Images{Image: pixels.Image{Height: h, Width: w, Channels: c}, Pix: make([]uint8, n*h*w*c), Labels: im.Labels}
 	area := f * f
 	for i := 0; i < n; i++ {
-		src, dst := im.Image(i), out.Pix[i*h*w*c:(i+1)*h*w*c]
+		src, dst := im.Pixels(i), out.Pix[i*h*w*c:(i+1)*h*w*c]
 		for y := 0; y < h; y++ {
 			for x := 0; x < w; x++ {
 				for ch := 0; ch < c; ch++ {

@@ -27,18 +27,18 @@ func TestMNISTFromTheModuleCache(t *testing.T) {
 	require.Equal(t, []uint8{5, 0, 4, 1, 9}, train.Labels[:5])
 	require.Equal(t, []uint8{7, 2, 1, 0, 4}, test.Labels[:5])
 	// Digits are white strokes on black: borders are 0, some pixel is 255.
-	img := train.Image(0)
+	img := train.Pixels(0)
 	require.Zero(t, img[0])
 	require.Contains(t, img, uint8(255))
 
 	small, err := train.Slice(0, 2).Downscale(2)
 	require.NoError(t, err)
 	require.Equal(t, 2, small.Len())
-	require.Equal(t, 14*14, small.Size())
+	require.Equal(t, 14*14, small.Values())
 	// Each output is the rounded mean of its 2x2 block.
 	y, x := 7, 6
 	sum := int(img[2*y*28+2*x]) + int(img[2*y*28+2*x+1]) + int(img[(2*y+1)*28+2*x]) + int(img[(2*y+1)*28+2*x+1])
-	require.Equal(t, uint8((sum+2)/4), small.Image(0)[y*14+x])
+	require.Equal(t, uint8((sum+2)/4), small.Pixels(0)[y*14+x])
 }
 
 func TestMNISTRejectsADamagedFile(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/rdlm-go/rdlm/core/ckpt"
 	"github.com/rdlm-go/rdlm/core/model"
+	"github.com/rdlm-go/rdlm/core/pixels"
 	"github.com/stretchr/testify/require"
 )
 
@@ -42,7 +43,7 @@ func TestTrainingOnMNISTImages(t *testing.T) {
 			c, err := ckpt.Load(filepath.Join(out, CheckpointDir))
 			require.NoError(t, err)
 			pc := c.Config.Process
-			require.Equal(t, &ckpt.Image{Height: 14, Width: 14, Channels: 1}, pc.Image)
+			require.Equal(t, &pixels.Image{Height: 14, Width: 14, Channels: 1}, pc.Image)
 			if preset == "mnist" {
 				require.Equal(t, "pixel256", pc.Vocab)
 				require.Nil(t, pc.Split)

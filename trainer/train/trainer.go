@@ -12,6 +12,7 @@ import (
 
 	"github.com/rdlm-go/rdlm/core/ckpt"
 	"github.com/rdlm-go/rdlm/core/model"
+	"github.com/rdlm-go/rdlm/core/pixels"
 	"github.com/rdlm-go/rdlm/core/tables"
 	"github.com/rdlm-go/rdlm/trainer/data"
 	"github.com/rdlm-go/rdlm/trainer/eval"
@@ -179,9 +180,10 @@ func (tr *Trainer) build() error {
 	tr.proc = ckpt.DefaultProcess()
 	tr.proc.Vocab = tr.corpus.Vocab.Name
 	if im := tr.corpus.Image; im != nil {
-		tr.proc.Image = &ckpt.Image{Height: im.Height, Width: im.Width, Channels: im.Channels}
+		shape := im.Image
+		tr.proc.Image = &shape
 		if im.Digits > 1 {
-			tr.proc.Split = &ckpt.Split{Vocab: 256, Base: im.Base, Digits: im.Digits}
+			tr.proc.Split = &ckpt.Split{Vocab: pixels.Levels, Base: im.Base, Digits: im.Digits}
 		}
 	}
 	tr.proc.StepThr, tr.proc.RhoFormula, tr.proc.RhoScale = cfg.StepThr, cfg.RhoFormula, cfg.RhoScale
