@@ -20,7 +20,7 @@ import (
 // Default is the model used when a command is given none.
 const Default = "shakespeare"
 
-//go:embed shakespeare/config.json shakespeare/model.safetensors mnist/config.json mnist/model.safetensors
+//go:embed shakespeare/config.json shakespeare/model.safetensors mnist/config.json mnist/model.safetensors shakespeare-ar/config.json shakespeare-ar/model.safetensors
 var files embed.FS
 
 // Names lists the built-in models.

@@ -11,7 +11,7 @@ import (
 // Every shipped model decodes and validates, is trained, is stored as f16
 // and stays small enough to live in the repository and the binary.
 func TestShippedModels(t *testing.T) {
-	require.Equal(t, []string{"mnist", "shakespeare"}, Names())
+	require.Equal(t, []string{"mnist", "shakespeare", "shakespeare-ar"}, Names())
 	for _, name := range Names() {
 		c, err := Load(name)
 		require.NoError(t, err, name)
@@ -33,10 +33,15 @@ func TestModelKinds(t *testing.T) {
 	s, err := Load(Default)
 	require.NoError(t, err)
 	require.Nil(t, s.Config.Process.Image, "the default model generates text")
+	ar, err := Load("shakespeare-ar")
+	require.NoError(t, err)
+	require.True(t, ar.Config.Process.IsAR() && ar.Config.Model.Causal, "shakespeare-ar is the autoregressive judge")
+	require.Equal(t, s.Config.Model.Hidden, ar.Config.Model.Hidden, "the judge is the same size as the default model")
+	require.Equal(t, s.Config.Model.Blocks, ar.Config.Model.Blocks)
 }
 
 func TestUnknownModel(t *testing.T) {
 	require.False(t, Has("no-such-model"))
 	_, err := Load("no-such-model")
-	require.ErrorContains(t, err, `no built-in model "no-such-model" (built-in: [mnist shakespeare])`)
+	require.ErrorContains(t, err, `no built-in model "no-such-model" (built-in: [mnist shakespeare shakespeare-ar])`)
 }
