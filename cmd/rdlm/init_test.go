@@ -10,6 +10,7 @@ import (
 
 	"github.com/rdlm-go/rdlm/core/ckpt"
 	"github.com/rdlm-go/rdlm/core/model"
+	"github.com/rdlm-go/rdlm/core/tables"
 	"github.com/stretchr/testify/require"
 )
 
@@ -106,7 +107,7 @@ func TestInitConfigFile(t *testing.T) {
 	require.Equal(t, 0, code, errs)
 	c3, err := ckpt.Load(dir3)
 	require.NoError(t, err)
-	require.Equal(t, ckpt.RhoReference, c3.Config.Process.RhoFormula)
+	require.Equal(t, tables.Reference, c3.Config.Process.RhoFormula)
 	require.Equal(t, 1.14, c3.Config.Process.RhoScale)
 	require.Equal(t, 0.35, c3.Config.Process.StepThr) // untouched default
 

@@ -22,7 +22,7 @@ func init() {
 // tableFlags are the flags that identify a table, shared with bridge.
 type tableFlags struct {
 	tokens    *int
-	formula   *string
+	formula   *tables.Formula
 	rhoScale  *float64
 	particles *int
 	seed      *uint64
@@ -30,9 +30,11 @@ type tableFlags struct {
 }
 
 func addTableFlags(fs *flag.FlagSet, seedName string) *tableFlags {
+	formula := tables.Reference
+	fs.Var(&formula, "rho-formula", "how rho is solved from |E X|: `reference` (the published tables) or exact")
 	return &tableFlags{
 		tokens:    fs.Int("tokens", 0, "K, the number of token categories (>= 2; text8: 27); the sphere lives in R^(K+1)"),
-		formula:   fs.String("rho-formula", "reference", "how rho is solved from |E X|: reference (the published tables) or exact"),
+		formula:   &formula,
 		rhoScale:  fs.Float64("rho-scale", 1, "multiply rho by this (the reference uses 1.14 for LM1B)"),
 		particles: fs.Int("particles", tables.DefaultParticles, "Monte Carlo particles of the table simulation"),
 		seed:      fs.Uint64(seedName, 0, "seed of the table simulation"),
@@ -45,10 +47,6 @@ func (f *tableFlags) config() (tables.Config, error) {
 	if *f.tokens < 2 {
 		return tables.Config{}, usagef("--tokens must be at least 2 (got %d)", *f.tokens)
 	}
-	formula, err := tables.ParseFormula(*f.formula)
-	if err != nil {
-		return tables.Config{}, usagef("--rho-formula: %q is not reference or exact", *f.formula)
-	}
 	if !(*f.rhoScale > 0) {
 		return tables.Config{}, usagef("--rho-scale must be positive (got %g)", *f.rhoScale)
 	}
@@ -56,7 +54,7 @@ func (f *tableFlags) config() (tables.Config, error) {
 		return tables.Config{}, usagef("--particles must be at least 1 (got %d)", *f.particles)
 	}
 	cfg := tables.DefaultConfig(*f.tokens)
-	cfg.Formula = formula
+	cfg.Formula = *f.formula
 	cfg.RhoScale = *f.rhoScale
 	cfg.Particles = *f.particles
 	cfg.Seed = *f.seed

@@ -23,6 +23,7 @@ import (
 	"github.com/rdlm-go/rdlm/core/sampler"
 	"github.com/rdlm-go/rdlm/core/schedule"
 	"github.com/rdlm-go/rdlm/core/split"
+	"github.com/rdlm-go/rdlm/core/tables"
 	"github.com/rdlm-go/rdlm/core/text"
 )
 
@@ -43,26 +44,18 @@ const (
 	DTypeBF16 = "bf16"
 )
 
-// The two formulas for the spread rho of the x_t tables (rdlm-math.md
-// section 4): the reference's, needed to reproduce published numbers, and
-// the exact one, the default for new models.
-const (
-	RhoReference = "reference"
-	RhoExact     = "exact"
-)
-
 // Process holds the settings of the diffusion that a model was trained
 // with. Sampling and evaluation must take them from here, never from
 // defaults (rdlm-math.md section 11).
 type Process struct {
-	Vocab       string  `json:"vocab"`        // vocabulary name, e.g. "text8"
-	StepThr     float64 `json:"step_thr"`     // t below it starts at the uniform point; 0 = pure masked
-	RhoFormula  string  `json:"rho_formula"`  // RhoReference or RhoExact
-	RhoScale    float64 `json:"rho_scale"`    // multiplies rho after the root search
-	Schedule    string  `json:"schedule"`     // geometric | linear | cosine
-	Beta0       float64 `json:"beta0"`        // beta at t = 0
-	Beta1       float64 `json:"beta1"`        // beta at t = 1
-	SampleSteps int     `json:"sample_steps"` // default number of sampling steps
+	Vocab       string         `json:"vocab"`        // vocabulary name, e.g. "text8"
+	StepThr     float64        `json:"step_thr"`     // t below it starts at the uniform point; 0 = pure masked
+	RhoFormula  tables.Formula `json:"rho_formula"`  // the x_t tables' rho formula (rdlm-math.md section 4)
+	RhoScale    float64        `json:"rho_scale"`    // multiplies rho after the root search
+	Schedule    string         `json:"schedule"`     // geometric | linear | cosine
+	Beta0       float64        `json:"beta0"`        // beta at t = 0
+	Beta1       float64        `json:"beta1"`        // beta at t = 1
+	SampleSteps int            `json:"sample_steps"` // default number of sampling steps
 	// Family is the kind of diffusion: FamilyRDLM (empty means RDLM, so
 	// configs written before the field existed read as before) or
 	// FamilyMDLM, the masked discrete diffusion baseline trained on the
@@ -152,7 +145,7 @@ type Training struct {
 // the default for new models.
 func DefaultProcess() Process {
 	return Process{
-		Vocab: "text8", StepThr: 0.35, RhoFormula: RhoExact, RhoScale: 1,
+		Vocab: "text8", StepThr: 0.35, RhoFormula: tables.Exact, RhoScale: 1,
 		Schedule: "geometric", Beta0: schedule.DefaultBeta0, Beta1: schedule.DefaultBeta1, SampleSteps: 256,
 	}
 }
@@ -164,8 +157,8 @@ func (p Process) Validate() error {
 		return fmt.Errorf("process.vocab is empty")
 	case !(p.StepThr >= 0 && p.StepThr < 1):
 		return fmt.Errorf("process.step_thr must lie in [0, 1), got %g", p.StepThr)
-	case p.RhoFormula != RhoReference && p.RhoFormula != RhoExact:
-		return fmt.Errorf("process.rho_formula must be %q or %q, got %q", RhoReference, RhoExact, p.RhoFormula)
+	case p.RhoFormula.Check() != nil:
+		return fmt.Errorf("process.rho_formula %v", p.RhoFormula.Check())
 	case !(p.RhoScale > 0) || math.IsInf(p.RhoScale, 0):
 		return fmt.Errorf("process.rho_scale must be finite and > 0, got %g", p.RhoScale)
 	case p.SampleSteps < 1:
@@ -259,16 +252,20 @@ func (p Process) NoiseSchedule() (schedule.Schedule, error) {
 	return schedule.ByName(p.Schedule, p.Beta0, p.Beta1)
 }
 
+// Mixture is the model's mixture path: a checkpoint records only step_thr,
+// so it is the published step mixture with that threshold.
+func (p Process) Mixture() (process.Mixture, error) { return process.StepMixture(p.StepThr) }
+
 // Walk returns what generation needs from the model's own settings (never
-// from defaults, rdlm-math.md section 11): its schedule, and the published
-// step mixture with its threshold, which says where the walk starts (u when
-// step_thr > 0, else the mask vertex).
+// from defaults, rdlm-math.md section 11): its schedule, and its mixture,
+// which says where the walk starts (u when step_thr > 0, else the mask
+// vertex).
 func (p Process) Walk() (schedule.Schedule, process.Mixture, error) {
 	sched, err := p.NoiseSchedule()
 	if err != nil {
 		return nil, process.Mixture{}, err
 	}
-	mix, err := process.ParseMixture("step", p.StepThr)
+	mix, err := p.Mixture()
 	if err != nil {
 		return nil, process.Mixture{}, err
 	}

@@ -76,6 +76,8 @@ func StartPoint[T sphere.Float](dst []T, start Start) error {
 }
 
 // MixKind is the rule that picks a training path's start from its time t.
+// As text (JSON, flags) it is the reference's mix_type name: "step",
+// "linear" or "sqrt".
 type MixKind int
 
 const (
@@ -96,21 +98,40 @@ type Mixture struct {
 	StepThr float64 // used by MixStep only
 }
 
-// ParseMixture builds a Mixture from the reference's mix_type name ("step",
-// "linear" or "sqrt") and step threshold.
-func ParseMixture(name string, stepThr float64) (Mixture, error) {
-	var k MixKind
-	switch strings.ToLower(name) {
-	case "step":
-		k = MixStep
-	case "linear":
-		k = MixLinear
-	case "sqrt":
-		k = MixSqrt
-	default:
-		return Mixture{}, fmt.Errorf("process: unknown mixture type %q (want step, linear or sqrt)", name)
+var mixNames = [...]string{MixStep: "step", MixLinear: "linear", MixSqrt: "sqrt"}
+
+func (k MixKind) String() string {
+	if k >= 0 && int(k) < len(mixNames) {
+		return mixNames[k]
 	}
-	m := Mixture{Kind: k, StepThr: stepThr}
+	return fmt.Sprintf("MixKind(%d)", int(k))
+}
+
+// MarshalText writes the kind's name.
+func (k MixKind) MarshalText() ([]byte, error) {
+	if k < 0 || int(k) >= len(mixNames) {
+		return nil, fmt.Errorf("process: unknown mixture kind %d", int(k))
+	}
+	return []byte(mixNames[k]), nil
+}
+
+// UnmarshalText reads a kind's name (in any case, as the reference's
+// configs write it).
+func (k *MixKind) UnmarshalText(b []byte) error {
+	for i, name := range mixNames {
+		if strings.EqualFold(string(b), name) {
+			*k = MixKind(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("process: unknown mixture type %q (want step, linear or sqrt)", b)
+}
+
+// StepMixture is the published mixture, the one every model records (its
+// step_thr): paths for times below stepThr start at u, the others at e_m.
+// A threshold outside [0, 1] is an error.
+func StepMixture(stepThr float64) (Mixture, error) {
+	m := Mixture{Kind: MixStep, StepThr: stepThr}
 	return m, m.Validate()
 }
 
@@ -129,15 +150,10 @@ func (m Mixture) Validate() error {
 }
 
 func (m Mixture) String() string {
-	switch m.Kind {
-	case MixStep:
+	if m.Kind == MixStep {
 		return fmt.Sprintf("step(%g)", m.StepThr)
-	case MixLinear:
-		return "linear"
-	case MixSqrt:
-		return "sqrt"
 	}
-	return fmt.Sprintf("MixKind(%d)", int(m.Kind))
+	return m.Kind.String()
 }
 
 // UniformProb is the probability that a path for time t starts at u.

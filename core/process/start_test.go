@@ -1,7 +1,9 @@
 package process
 
 import (
+	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -28,7 +30,7 @@ func TestStartPoint(t *testing.T) {
 }
 
 func TestMixtureStep(t *testing.T) {
-	m, err := ParseMixture("step", 0.35)
+	m, err := StepMixture(0.35)
 	require.NoError(t, err)
 	require.Equal(t, StartUniform, m.StartFor(0.3499, 0.999999))
 	require.Equal(t, StartUniform, m.StartFor(0, 0.999999))
@@ -36,23 +38,38 @@ func TestMixtureStep(t *testing.T) {
 	require.Equal(t, StartMasked, m.StartFor(0.9, 1e-9))
 	require.Equal(t, StartUniform, m.GenerationStart())
 
-	pure, err := ParseMixture("step", 0)
+	pure, err := StepMixture(0)
 	require.NoError(t, err)
 	require.Equal(t, StartMasked, pure.StartFor(0, 1e-9), "step_thr 0 is pure masked, even at t = 0")
 	require.Equal(t, StartMasked, pure.GenerationStart())
 
-	_, err = ParseMixture("step", 1.5)
+	_, err = StepMixture(1.5)
 	require.ErrorContains(t, err, "threshold")
-	_, err = ParseMixture("cosine", 0)
-	require.ErrorContains(t, err, "cosine")
+}
+
+// A mixture kind is written and read as the reference's mix_type name.
+func TestMixKindAsText(t *testing.T) {
+	for k, name := range map[MixKind]string{MixStep: "step", MixLinear: "linear", MixSqrt: "sqrt"} {
+		b, err := json.Marshal(k)
+		require.NoError(t, err)
+		require.Equal(t, `"`+name+`"`, string(b))
+		var back MixKind
+		require.NoError(t, json.Unmarshal([]byte(`"`+strings.ToUpper(name)+`"`), &back))
+		require.Equal(t, k, back)
+	}
+	var k MixKind
+	require.ErrorContains(t, k.UnmarshalText([]byte("cosine")), "cosine")
+	_, err := MixKind(7).MarshalText()
+	require.Error(t, err)
 }
 
 // The linear and sqrt mixtures start at u with probability 1-t and 1-sqrt(t);
 // the empirical frequency must match within 4 standard errors.
 func TestMixtureRandomKinds(t *testing.T) {
 	for _, name := range []string{"linear", "sqrt"} {
-		m, err := ParseMixture(name, 0)
-		require.NoError(t, err)
+		var m Mixture
+		require.NoError(t, m.Kind.UnmarshalText([]byte(name)))
+		require.NoError(t, m.Validate())
 		require.Equal(t, StartUniform, m.GenerationStart())
 		for _, tt := range []float64{0.1, 0.5, 0.9} {
 			p := 1 - tt

@@ -11,6 +11,7 @@ import (
 	"github.com/rdlm-go/rdlm/core/ckpt"
 	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/safetensors"
+	"github.com/rdlm-go/rdlm/core/tables"
 	"github.com/rdlm-go/rdlm/core/torchckpt"
 )
 
@@ -70,7 +71,7 @@ func TestText8FixtureMatchesTorchLogits(t *testing.T) {
 	p := c.Config.Process
 	require.Equal(t, 0.35, p.StepThr)
 	require.Equal(t, 1.0, p.RhoScale)
-	require.Equal(t, ckpt.RhoReference, p.RhoFormula)
+	require.Equal(t, tables.Reference, p.RhoFormula)
 	require.Equal(t, "text8", p.Vocab)
 	require.Equal(t, 256, p.SampleSteps)
 	require.Equal(t, "geometric", p.Schedule)

@@ -10,6 +10,7 @@ import (
 	"github.com/rdlm-go/rdlm/core/ckpt"
 	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/split"
+	"github.com/rdlm-go/rdlm/core/tables"
 	"github.com/rdlm-go/rdlm/core/torchckpt"
 )
 
@@ -155,7 +156,7 @@ func architecture(state []namedTensor, cfg torchckpt.Config) (model.Config, *ckp
 // process reads the diffusion settings. Only the reference's mixture path
 // with a step threshold (the published models) maps onto our process.
 func process(cfg torchckpt.Config, opt Options, rep *Report) (ckpt.Process, error) {
-	p := ckpt.Process{RhoFormula: ckpt.RhoReference, Family: ckpt.FamilyRDLM}
+	p := ckpt.Process{RhoFormula: tables.Reference, Family: ckpt.FamilyRDLM}
 	target, err := cfg.String("sde._target_")
 	if err != nil {
 		return p, err

@@ -14,7 +14,7 @@ const testK = 27 // text8's K: V = 28, the reference geometry
 
 // testConfig is a text8-sized walk with the published schedule.
 func testConfig(t *testing.T, batch, length, steps int, stepThr float64) Config {
-	m, err := process.ParseMixture("step", stepThr)
+	m, err := process.StepMixture(stepThr)
 	require.NoError(t, err)
 	return Config{Batch: batch, Length: length, Vocab: testK, Steps: steps, Schedule: schedule.Default(), Mixture: m}
 }

@@ -36,7 +36,7 @@ func (c Config) params() [][2]string {
 	return [][2]string{
 		{"format", cacheFormat},
 		{"tokens", strconv.Itoa(c.Tokens)},
-		{"formula", c.Formula.String()},
+		{"formula", string(c.Formula)},
 		{"rho_scale", strconv.FormatFloat(c.RhoScale, 'g', -1, 64)},
 		{"particles", strconv.Itoa(c.Particles)},
 		{"seed", strconv.FormatUint(c.Seed, 10)},

@@ -67,37 +67,40 @@ func MeanCosine(d int, rho float64) float64 {
 	return math.Exp(-x) * s
 }
 
-// Formula selects the relation g(rho) = |E x| that rho is solved from.
-type Formula int
+// Formula selects the relation g(rho) = |E x| that rho is solved from. It is
+// the setting's name, so that it is written as is wherever settings are
+// (config.json's and a training config's rho_formula, the tables' cache,
+// the --rho-formula flag); Check is the one place that knows the names.
+type Formula string
 
 const (
 	// Reference is g = exp(-rho^2/2) M(d/2, 1/2, -rho^2/2), as the reference
 	// implementation solves it; needed to reproduce published numbers.
-	Reference Formula = iota
+	Reference Formula = "reference"
 	// Exact is g = M(d/2, 1/2, -rho^2/2), the mean cosine of the
 	// construction itself; the default for new models.
-	Exact
+	Exact Formula = "exact"
 )
 
-func (f Formula) String() string {
-	switch f {
-	case Reference:
-		return "reference"
-	case Exact:
-		return "exact"
+// Check reports a name other than the two formulas'. Its message reads after
+// the setting's name: "rho_formula must be ...".
+func (f Formula) Check() error {
+	if f != Reference && f != Exact {
+		return fmt.Errorf("must be %q or %q, got %q", Reference, Exact, string(f))
 	}
-	return fmt.Sprintf("Formula(%d)", int(f))
+	return nil
 }
 
-// ParseFormula reads "reference" or "exact".
-func ParseFormula(s string) (Formula, error) {
-	switch s {
-	case "reference":
-		return Reference, nil
-	case "exact":
-		return Exact, nil
+// String is the formula's name.
+func (f Formula) String() string { return string(f) }
+
+// Set reads a formula from a command-line flag.
+func (f *Formula) Set(s string) error {
+	if err := Formula(s).Check(); err != nil {
+		return err
 	}
-	return 0, fmt.Errorf("tables: unknown rho formula %q (want reference or exact)", s)
+	*f = Formula(s)
+	return nil
 }
 
 // rhoSolver finds rho with g(rho) = m on g's first branch, where g falls

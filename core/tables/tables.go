@@ -79,8 +79,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("tables: need at least 2 token categories, got %d", c.Tokens)
 	case c.Tokens > 1<<20:
 		return fmt.Errorf("tables: %d token categories is beyond what the tables support (at most 2^20; split large vocabularies into digits)", c.Tokens)
-	case c.Formula != Reference && c.Formula != Exact:
-		return fmt.Errorf("tables: unknown rho formula %v", c.Formula)
+	case c.Formula.Check() != nil:
+		return fmt.Errorf("tables: the rho formula %v", c.Formula.Check())
 	case !(c.RhoScale > 0) || math.IsInf(c.RhoScale, 0):
 		return fmt.Errorf("tables: rho scale must be a positive number, got %g", c.RhoScale)
 	case c.Particles < 1 || c.Particles > maxParticles:

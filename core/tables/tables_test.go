@@ -193,7 +193,7 @@ func TestDeterministicAcrossWorkers(t *testing.T) {
 func TestConfigValidation(t *testing.T) {
 	bad := map[string]func(*Config){
 		"at least 2 token":  func(c *Config) { c.Tokens = 1 },
-		"rho formula":       func(c *Config) { c.Formula = 7 },
+		"rho formula":       func(c *Config) { c.Formula = "approximate" },
 		"rho scale":         func(c *Config) { c.RhoScale = 0 },
 		"particles":         func(c *Config) { c.Particles = 0 },
 		"steps":             func(c *Config) { c.Steps = 1 },
@@ -211,9 +211,9 @@ func TestConfigValidation(t *testing.T) {
 			require.Contains(t, err.Error(), want)
 		}
 	}
-	_, err := ParseFormula("approximate")
-	require.ErrorContains(t, err, "approximate")
-	f, err := ParseFormula("exact")
-	require.NoError(t, err)
+	require.ErrorContains(t, Formula("approximate").Check(), `must be "reference" or "exact", got "approximate"`)
+	var f Formula
+	require.ErrorContains(t, f.Set("approximate"), "approximate")
+	require.NoError(t, f.Set("exact"))
 	require.Equal(t, Exact, f)
 }

@@ -136,9 +136,8 @@ func NewWithDenoiser(net Denoiser, vocab, length int, proc ckpt.Process, opt Opt
 	if err != nil {
 		return nil, fmt.Errorf("eval: %v", err)
 	}
-	// The checkpoint records only step_thr: its mixture is the step rule.
-	mix := process.Mixture{Kind: process.MixStep, StepThr: proc.StepThr}
-	if err := mix.Validate(); err != nil {
+	mix, err := proc.Mixture()
+	if err != nil {
 		return nil, fmt.Errorf("eval: %v", err)
 	}
 	times, err := o.timeSampler()

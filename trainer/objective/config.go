@@ -57,7 +57,7 @@ func (c Config) Validate() error {
 		return fmt.Errorf("times %q: want %s, %s or %s", c.Times, TimesImportance, TimesUniform, TimesAdaptive)
 	}
 	if c.Kind != MDLM {
-		if _, err := process.ParseMixture("step", c.StepThr); err != nil {
+		if _, err := process.StepMixture(c.StepThr); err != nil {
 			return err
 		}
 	}

@@ -72,7 +72,7 @@ func New[T cpu.Float](cfg Config, tab *tables.Tables, sched schedule.Schedule, v
 		return nil, fmt.Errorf("objective: the x_t tables are for %d tokens, the vocabulary has %d", tab.Dim(), vocab)
 	}
 	o.tab, o.sched = tab, sched
-	if o.mix, err = process.ParseMixture("step", cfg.StepThr); err != nil {
+	if o.mix, err = process.StepMixture(cfg.StepThr); err != nil {
 		return nil, err
 	}
 	v := vocab + 1

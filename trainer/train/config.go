@@ -23,13 +23,13 @@ type Config struct {
 	Preset string       `json:"preset,omitempty"` // model preset the architecture came from, for the record
 	Model  model.Config `json:"model"`            // architecture; Length is the training sequence length
 
-	Objective      string     `json:"objective"`       // ce | elbo | mdlm
-	Times          string     `json:"times"`           // importance | uniform (mdlm: uniform)
-	Window         [2]float64 `json:"window"`          // importance window (left, right)
-	StepThr        float64    `json:"step_thr"`        // RDLM mixture threshold
-	RhoFormula     string     `json:"rho_formula"`     // reference | exact (x_t tables)
-	RhoScale       float64    `json:"rho_scale"`       // multiplies the tables' rho
-	TableParticles int        `json:"table_particles"` // Monte Carlo particles of the x_t tables
+	Objective      string         `json:"objective"`       // ce | elbo | mdlm
+	Times          string         `json:"times"`           // importance | uniform (mdlm: uniform)
+	Window         [2]float64     `json:"window"`          // importance window (left, right)
+	StepThr        float64        `json:"step_thr"`        // RDLM mixture threshold
+	RhoFormula     tables.Formula `json:"rho_formula"`     // reference | exact (x_t tables)
+	RhoScale       float64        `json:"rho_scale"`       // multiplies the tables' rho
+	TableParticles int            `json:"table_particles"` // Monte Carlo particles of the x_t tables
 
 	Data      string `json:"data"`       // shakespeare, text8 or a path (data.Open)
 	CharVocab bool   `json:"char_vocab"` // a text file keeps its own characters instead of text8's
@@ -68,19 +68,19 @@ type Config struct {
 var presets = map[string]Config{
 	"text8": {
 		Preset: "text8", Objective: objective.CE, Times: objective.TimesImportance, Window: [2]float64{0.3, 0.6},
-		StepThr: 0.35, RhoFormula: ckpt.RhoReference, RhoScale: 1, TableParticles: tables.DefaultParticles,
+		StepThr: 0.35, RhoFormula: tables.Reference, RhoScale: 1, TableParticles: tables.DefaultParticles,
 		Data: "text8", Batch: 512, Steps: 1_000_000, LR: 3e-4, Warmup: 2500, Clip: 1, EMA: 0.9999,
 		Seed: 0, CkptEvery: 5000, EvalEvery: 10000, LogEvery: 100, EvalSequences: 2048, EvalBridgeSteps: 500,
 	},
 	"small": {
 		Preset: "small", Objective: objective.CE, Times: objective.TimesImportance, Window: [2]float64{0.3, 0.6},
-		StepThr: 0.35, RhoFormula: ckpt.RhoExact, RhoScale: 1, TableParticles: tables.DefaultParticles,
+		StepThr: 0.35, RhoFormula: tables.Exact, RhoScale: 1, TableParticles: tables.DefaultParticles,
 		Data: "shakespeare", Batch: 16, Steps: 20000, LR: 1e-3, Warmup: 500, Clip: 1, EMA: 0.999,
 		CkptEvery: 1000, EvalEvery: 1000, LogEvery: 50, EvalSequences: 128, EvalBridgeSteps: 500, EvalTimes: 4,
 	},
 	"tiny": {
 		Preset: "tiny", Objective: objective.CE, Times: objective.TimesImportance, Window: [2]float64{0.3, 0.6},
-		StepThr: 0.35, RhoFormula: ckpt.RhoExact, RhoScale: 1, TableParticles: 1024,
+		StepThr: 0.35, RhoFormula: tables.Exact, RhoScale: 1, TableParticles: 1024,
 		Data: "shakespeare", Batch: 8, Steps: 200, LR: 1e-3, Warmup: 20, Clip: 1, EMA: 0.99,
 		CkptEvery: 50, EvalEvery: 50, LogEvery: 10, EvalSequences: 32, EvalBridgeSteps: 100,
 	},
@@ -203,8 +203,8 @@ func (c Config) Validate() error {
 	}
 	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 	switch {
-	case c.RhoFormula != ckpt.RhoReference && c.RhoFormula != ckpt.RhoExact:
-		return fmt.Errorf("rho_formula must be %q or %q, got %q", ckpt.RhoReference, ckpt.RhoExact, c.RhoFormula)
+	case c.RhoFormula.Check() != nil:
+		return fmt.Errorf("rho_formula %v", c.RhoFormula.Check())
 	case !(c.RhoScale > 0) || !finite(c.RhoScale):
 		return fmt.Errorf("rho_scale must be finite and > 0, got %g", c.RhoScale)
 	case c.TableParticles < 1:

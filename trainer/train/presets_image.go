@@ -1,7 +1,6 @@
 package train
 
 import (
-	"github.com/rdlm-go/rdlm/core/ckpt"
 	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/tables"
 	"github.com/rdlm-go/rdlm/trainer/objective"
@@ -20,7 +19,7 @@ import (
 func init() {
 	base := Config{
 		Objective: objective.CE, Times: objective.TimesImportance, Window: [2]float64{0.3, 0.6},
-		StepThr: 0.35, RhoFormula: ckpt.RhoExact, RhoScale: 1, TableParticles: tables.DefaultParticles,
+		StepThr: 0.35, RhoFormula: tables.Exact, RhoScale: 1, TableParticles: tables.DefaultParticles,
 		Data: "mnist14", Batch: 16, Steps: 5000, LR: 1e-3, Warmup: 300, Clip: 1, EMA: 0.999,
 		CkptEvery: 500, EvalEvery: 1000, LogEvery: 50, EvalSequences: 64, EvalBridgeSteps: 200,
 	}

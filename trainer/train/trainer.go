@@ -248,11 +248,7 @@ func (tr *Trainer) build() error {
 // loadTables builds the x_t tables once per run folder and reuses them.
 func (tr *Trainer) loadTables() (*tables.Tables, error) {
 	tc := tables.DefaultConfig(tr.cfg.Model.Vocab)
-	formula, err := tables.ParseFormula(tr.cfg.RhoFormula)
-	if err != nil {
-		return nil, err
-	}
-	tc.Formula, tc.RhoScale, tc.Particles = formula, tr.cfg.RhoScale, tr.cfg.TableParticles
+	tc.Formula, tc.RhoScale, tc.Particles = tr.cfg.RhoFormula, tr.cfg.RhoScale, tr.cfg.TableParticles
 	tab, built, err := tables.LoadOrBuild(filepath.Join(tr.opt.Out, TablesFile), tc)
 	if err != nil {
 		return nil, fmt.Errorf("train: x_t tables: %v", err)
