@@ -319,6 +319,10 @@ function run(request) {
   setState('queued');
   status('Waiting for the engine…');
   $('stop').disabled = false;
+  // Generate is disabled while a run goes on, which drops the focus it had
+  // (or had until the request was checked): Stop takes it, so that the
+  // same key stops the run.
+  if ([document.body, $('generate'), null].includes(document.activeElement)) $('stop').focus({ preventScroll: true });
   out.setAttribute('aria-busy', 'true');
   showOutput();
   job.promise.then((res) => {

@@ -50,7 +50,7 @@ trap 'rm -rf "$stage"' EXIT
 stage=$(cd "$stage" && pwd) # absolute: the go commands run in $root
 chmod 755 "$stage"
 
-(cd "$root" && GOOS=js GOARCH=wasm "$go" build -trimpath -ldflags="-s -w" -o "$stage/rdlm.wasm" ./wasm)
+(cd "$root" && GOOS=js GOARCH=wasm "$go" build -trimpath -buildvcs=false -ldflags="-s -w" -o "$stage/rdlm.wasm" ./wasm)
 cp "$("$go" env GOROOT)/lib/wasm/wasm_exec.js" "$stage/"
 cp "$here"/*.html "$here"/*.css "$here"/*.js "$stage/"
 

@@ -46,13 +46,21 @@ function post(msg, transfer) { self.postMessage(msg, transfer || []); }
 // reporting the bytes received.
 async function startEngine() {
   const go = new Go();
-  const resp = await fetchOrExplain(new URL(ENGINE_FILE, engineBase).href);
-  // The body is passed on through a counting stream, as a response of our
-  // own with the wasm type: a host that sends .wasm with another type still
-  // works, and the page sees the download progress.
-  const counted = countedResponse(resp, ENGINE_BYTES, (loaded, total) => post({ type: 'engine-progress', loaded, total }),
-    { 'Content-Type': 'application/wasm' });
-  const { instance } = await WebAssembly.instantiateStreaming(counted, go.importObject);
+  const url = new URL(ENGINE_FILE, engineBase).href;
+  const resp = await fetchOrExplain(url);
+  const progress = (loaded, total) => post({ type: 'engine-progress', loaded, total });
+  let instance;
+  if (/^application\/wasm\b/.test(resp.headers.get('Content-Type') || '')) {
+    // The progress is counted on a copy of the body, so that the engine
+    // compiles from the response itself: the browser then keeps the
+    // compiled code with the cached file, and a repeat visit skips compiling.
+    countBody(resp.clone(), ENGINE_BYTES, progress);
+    ({ instance } = await WebAssembly.instantiateStreaming(resp, go.importObject));
+  } else {
+    // A host that serves .wasm with another type: compile from the bytes.
+    const bytes = await readWithProgress(resp, (loaded, total) => progress(loaded, total || ENGINE_BYTES));
+    ({ instance } = await WebAssembly.instantiate(bytes, go.importObject));
+  }
   go.run(instance); // returns once Go's main blocks; rdlmEngine is set by then
   post({ type: 'engine-ready' });
   return self.rdlmEngine;

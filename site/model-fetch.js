@@ -87,21 +87,22 @@ function joinChunks(chunks, n) {
   return out;
 }
 
-// countedResponse passes resp's body on as a new Response (with headers),
-// reporting the bytes as they go through: for a consumer that reads the
-// body itself, such as WebAssembly.instantiateStreaming.
-function countedResponse(resp, total, onProgress, headers) {
+// countBody reads resp's body (a clone of a response that something else
+// consumes, such as WebAssembly.instantiateStreaming) only to report the
+// bytes as they arrive; errors are the consumer's to report.
+async function countBody(resp, total, onProgress) {
   total ||= bodyTotal(resp);
   let loaded = 0;
-  const counter = new TransformStream({
-    transform(chunk, ctl) {
-      loaded += chunk.length;
+  try {
+    const reader = resp.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      loaded += value.length;
       if (total && loaded > total) total = 0;
       onProgress(loaded, total);
-      ctl.enqueue(chunk);
-    },
-  });
-  return new Response(resp.body.pipeThrough(counter), { headers });
+    }
+  } catch { /* the download failed: the consumer sees it too */ }
 }
 
 // safetensorsSize reads a safetensors file's size from its first bytes: an

@@ -2,7 +2,9 @@
 // Debian's chromium through playwright-core, with or without WebGPU.
 import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { mkdirSync, existsSync, copyFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, existsSync, copyFileSync, writeFileSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 
 export const env = {
@@ -42,15 +44,21 @@ export async function serveSite(dir = env.site) {
 const baseFlags = ['--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--disable-quic'];
 
-/** launch starts headless chromium; webgpu adds --enable-unsafe-webgpu over SwiftShader's Vulkan. */
-export async function launch({ webgpu }) {
+/**
+ * launch starts headless chromium; webgpu adds --enable-unsafe-webgpu over
+ * SwiftShader's Vulkan. phone gives the context a phone's screen (a
+ * viewport {width, height}, touch, a 2x display).
+ */
+export async function launch({ webgpu, phone = null }) {
   if (!existsSync(env.chromium)) throw new Error(`${env.chromium} is missing: install Debian's chromium (site/tests/run.sh does)`);
   const args = webgpu ? [...baseFlags, '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader'] : baseFlags;
   const browser = await chromium.launch({
     executablePath: env.chromium, headless: true, args,
     env: { ...process.env, VK_ICD_FILENAMES: '/usr/lib/chromium/vk_swiftshader_icd.json' },
   });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, deviceScaleFactor: 1 });
+  const context = await browser.newContext(phone
+    ? { viewport: phone, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
+    : { viewport: { width: 1280, height: 860 }, deviceScaleFactor: 1 });
   return { browser, context };
 }
 
@@ -125,4 +133,36 @@ export async function throttle(page, { mbit, rtt }) {
     offline: false, latency: rtt, downloadThroughput: bytesPerSecond, uploadThroughput: bytesPerSecond,
   });
   return cdp;
+}
+
+/**
+ * servePlain serves files (URL path -> {type, body}) from a loopback port
+ * the way a bare static host does: no CORS headers. Returns {url, stop}.
+ */
+export async function servePlain(files) {
+  const server = http.createServer((req, res) => {
+    const f = files[new URL(req.url, 'http://x').pathname];
+    if (!f) { res.writeHead(404); res.end(); return; }
+    res.writeHead(200, { 'Content-Type': f.type, 'Cache-Control': 'no-cache' });
+    res.end(f.body);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}/`, stop: () => server.close() };
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * audit runs axe-core (WCAG 2.x A and AA rules, and best practices) on the
+ * page as it is now, open shadow roots included, records every finding
+ * under name and returns the serious and critical ones.
+ */
+export async function audit(page, name) {
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const r = await globalThis.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ') + ': ' + n.failureSummary) }));
+  });
+  record(`axe-${name}`, violations);
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }

@@ -2,7 +2,7 @@
 # Installs what the browser tests need, each piece only when it is missing:
 # Debian's chromium (major version pinned, with chromium-common, which holds
 # SwiftShader's Vulkan driver, the WebGPU adapter on machines without a GPU)
-# and playwright-core at the version package-lock.json pins. `make test-deps`
+# and playwright-core and axe-core at the versions package-lock.json pins. `make test-deps`
 # and site/tests/run.sh run it; running it again does nothing once all is
 # there.
 set -euo pipefail
@@ -23,10 +23,14 @@ if [[ $have != "$chromium_major" ]]; then
 fi
 [[ -f /usr/lib/chromium/vk_swiftshader_icd.json ]] || { echo "site/tests: chromium has no SwiftShader Vulkan driver" >&2; exit 1; }
 
-# playwright-core at the version package-lock.json pins.
-want=$(node -p "require('$here/package-lock.json').packages['node_modules/playwright-core'].version")
-got=$(node -p "try { require('$here/node_modules/playwright-core/package.json').version } catch { '' }")
-if [[ $got != "$want" ]]; then
-  echo "site/tests: installing playwright-core $want" >&2
-  (cd "$here" && npm ci --no-audit --no-fund --no-update-notifier --loglevel=error)
-fi
+# playwright-core and axe-core (the accessibility audit) at the versions
+# package-lock.json pins.
+for pkg in playwright-core axe-core; do
+  want=$(node -p "require('$here/package-lock.json').packages['node_modules/$pkg'].version")
+  got=$(node -p "try { require('$here/node_modules/$pkg/package.json').version } catch { '' }")
+  if [[ $got != "$want" ]]; then
+    echo "site/tests: installing the pinned npm packages ($pkg $want; found: ${got:-none})" >&2
+    (cd "$here" && npm ci --no-audit --no-fund --no-update-notifier --loglevel=error)
+    break
+  fi
+done

@@ -51,4 +51,4 @@ screenshots=${RDLM_SCREENSHOTS:-}
 [[ -z $screenshots ]] || screenshots=$(cd "$root" && mkdir -p "$screenshots" && cd "$screenshots" && pwd)
 cd "$here"
 RDLM_SITE_DIR=$work/site RDLM_BIN=$work/rdlm RDLM_ARTIFACTS=$artifacts RDLM_SCREENSHOTS=$screenshots \
-  node --test --test-concurrency=1 --test-reporter=spec site.test.mjs
+  node --test --test-concurrency=1 --test-reporter=spec site.test.mjs ux.test.mjs
