@@ -107,7 +107,7 @@ func (e *Engine) newSampler(r *runner, steps int) error {
 		if e.cancelled() {
 			return errCancelled
 		}
-		return r.denoiser.Logits(logits, x, t)
+		return r.denoiser.Forward(logits, x, t)
 	})
 	smp, err := sampler.New(cancellable, sampler.Config{Batch: r.batch, Length: r.length, Vocab: r.m.params.Cfg.Vocab,
 		Steps: steps, Schedule: r.m.sched, Mixture: r.m.mix})

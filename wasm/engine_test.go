@@ -99,7 +99,7 @@ func TestCancelStopsAtNextStep(t *testing.T) {
 // failingGPU stands for a device lost after its first call.
 type failingGPU struct{ calls int }
 
-func (f *failingGPU) Logits(logits, x, t []float32) error {
+func (f *failingGPU) Forward(logits, x, t []float32) error {
 	f.calls++
 	return errors.New("device lost")
 }

@@ -63,7 +63,7 @@ func (w *liveWalk) run(gen int64, steps int, seed uint64) {
 		fail(err)
 		return
 	}
-	smp, err := sampler.New(sampler.DenoiserFunc(net.Forward), sampler.Config{
+	smp, err := sampler.New(net, sampler.Config{
 		Batch: w.n, Length: mc.Length, Vocab: mc.Vocab, Steps: steps, Schedule: sched, Mixture: mix,
 	})
 	if err != nil {

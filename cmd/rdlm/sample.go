@@ -192,7 +192,7 @@ func newSampleJob(f *sampleFlags, c *ckpt.Checkpoint) (*sampleJob, error) {
 	scfg := sampler.Config{
 		Batch: j.batch, Length: j.length, Vocab: mc.Vocab, Steps: j.steps, Schedule: sched, Mixture: mix, Rule: f.rule,
 	}
-	var den sampler.Denoiser
+	var den model.Denoiser
 	if f.backend == "webgpu" {
 		// The device network; a missing library or adapter is an error that
 		// says how to get one (--backend cpu always works).
@@ -218,7 +218,7 @@ func newSampleJob(f *sampleFlags, c *ckpt.Checkpoint) (*sampleJob, error) {
 		if err != nil {
 			return nil, err
 		}
-		den = sampler.DenoiserFunc(net.Forward)
+		den = net
 	}
 	j.smp, err = sampler.New(den, scfg)
 	if err != nil {
@@ -245,7 +245,7 @@ func (j *sampleJob) buildBaseline(c *ckpt.Checkpoint) error {
 	if err != nil {
 		return err
 	}
-	den := sampler.DenoiserFunc(net.Forward)
+	den := net
 	if pc.IsAR() {
 		j.steps = j.length // one network pass per position
 		j.base, err = sampler.NewAncestral(den, j.batch, j.length, mc.Vocab)

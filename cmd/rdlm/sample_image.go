@@ -74,7 +74,7 @@ func imageSampler(f *sampleFlags, c *ckpt.Checkpoint, batch, steps int) (*sample
 	if err != nil {
 		return nil, err
 	}
-	var den sampler.Denoiser
+	var den model.Denoiser
 	if f.backend == "webgpu" {
 		drv, err := gpu.Open(gpu.Options{Library: f.webgpuLib})
 		if err != nil {
@@ -88,7 +88,7 @@ func imageSampler(f *sampleFlags, c *ckpt.Checkpoint, batch, steps int) (*sample
 		if err != nil {
 			return nil, err
 		}
-		den = sampler.DenoiserFunc(net.Forward)
+		den = net
 	}
 	return sampler.New(den, sampler.Config{
 		Batch: batch, Length: mc.Length, Vocab: mc.Vocab, Steps: steps, Schedule: sched, Mixture: mix,

@@ -56,7 +56,7 @@ func runSplitSample(f *sampleFlags, dir string, c *ckpt.Checkpoint, stdout io.Wr
 	if err != nil {
 		return err
 	}
-	smp, err := sampler.New(sampler.DenoiserFunc(net.Forward), sampler.Config{
+	smp, err := sampler.New(net, sampler.Config{
 		Batch: batch, Length: positions, Vocab: mc.Vocab, Steps: steps, Schedule: sched, Mixture: mix,
 	})
 	if err != nil {

@@ -40,7 +40,7 @@ func BenchmarkForward(b *testing.B) {
 	}
 	t := []float32{0.5}
 	logits := make([]float32, L*K)
-	require.NoError(b, e.Logits(logits, x, t))
+	require.NoError(b, e.Forward(logits, x, t))
 	prof, err := e.Profile(3)
 	require.NoError(b, err)
 	for _, k := range prof {
@@ -48,7 +48,7 @@ func BenchmarkForward(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		require.NoError(b, e.Logits(logits, x, t))
+		require.NoError(b, e.Forward(logits, x, t))
 	}
 }
 

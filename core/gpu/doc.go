@@ -14,8 +14,8 @@
 //     failure.
 //   - Engine owns one model on one Driver: the weights uploaded once, every
 //     activation buffer, pipeline and bind group created once, and a command
-//     stream per forward pass or per sampling step (Engine.Logits implements
-//     sampler.Denoiser; Walk runs the whole walk on the device).
+//     stream per forward pass or per sampling step (Engine.Forward makes it a
+//     model.Denoiser; Walk runs the whole walk on the device).
 //
 // Every kernel is tested against the CPU reference (core/nn, core/model,
 // core/process) with stated error bounds; see kernels_test.go.

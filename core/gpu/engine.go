@@ -360,10 +360,10 @@ func (e *Engine) checkInputs(logits, x, t []float32) (int, error) {
 	return n, nil
 }
 
-// Logits runs the network on the device: x (n, L, K) and t (n), n <= Batch,
-// into logits (n, L, K). It implements sampler.Denoiser, so the CPU walk can
+// Forward runs the network on the device: x (n, L, K) and t (n), n <= Batch,
+// into logits (n, L, K). The Engine is a model.Denoiser, so the CPU walk can
 // drive the device network; Walk keeps the whole step on the device instead.
-func (e *Engine) Logits(logits, x, t []float32) error {
+func (e *Engine) Forward(logits, x, t []float32) error {
 	n, err := e.checkInputs(logits, x, t)
 	if err != nil {
 		return err

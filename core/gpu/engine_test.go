@@ -68,14 +68,14 @@ func TestForwardMatchesCPU(t *testing.T) {
 	for i := range got {
 		got[i] = float32(math.NaN()) // poison: a row the device skips stays NaN
 	}
-	require.NoError(t, e.Logits(got, x, ts))
+	require.NoError(t, e.Forward(got, x, ts))
 	rel := relErr(got, want)
 	t.Logf("tiny forward: max relative error %.2e over %d logits", rel, len(got))
 	require.Less(t, rel, 1e-4)
 
 	// A batch of one uses the first slot only.
 	got1 := make([]float32, L*K)
-	require.NoError(t, e.Logits(got1, x[:L*K], ts[:1]))
+	require.NoError(t, e.Forward(got1, x[:L*K], ts[:1]))
 	require.Less(t, relErr(got1, want[:L*K]), 1e-4)
 }
 
@@ -97,7 +97,7 @@ func TestForwardSplitsLargeTensors(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, inf.Forward(want, x, ts))
 	got := make([]float32, B*L*K)
-	require.NoError(t, e.Logits(got, x, ts))
+	require.NoError(t, e.Forward(got, x, ts))
 	require.Less(t, relErr(got, want), 1e-4)
 	require.Greater(t, countOps(e, "linear"), 15+2*(6+8+8-3), "weights were split into chunks")
 }

@@ -33,7 +33,7 @@ func TestWalkMatchesCPUSampler(t *testing.T) {
 
 	inf, err := model.NewInference(p, B, L)
 	require.NoError(t, err)
-	cpu, err := sampler.New(sampler.DenoiserFunc(inf.Forward), cfg)
+	cpu, err := sampler.New(inf, cfg)
 	require.NoError(t, err)
 	require.NoError(t, cpu.SetHold(hold))
 	want := make([]int, B*L)

@@ -16,7 +16,7 @@ import (
 // Sampler's shape and randomness contract: a sequence's text depends only on
 // (seed, its index, the hold pattern).
 type Ancestral struct {
-	d         Denoiser
+	d         model.Denoiser
 	b, l, k   int
 	x, logits []float32 // (B, L, K)
 	t         []float32 // (B) zeros
@@ -26,7 +26,7 @@ type Ancestral struct {
 
 // NewAncestral allocates an ancestral sampler for up to batch sequences of
 // length positions over vocab tokens.
-func NewAncestral(d Denoiser, batch, length, vocab int) (*Ancestral, error) {
+func NewAncestral(d model.Denoiser, batch, length, vocab int) (*Ancestral, error) {
 	switch {
 	case d == nil:
 		return nil, fmt.Errorf("sampler: nil denoiser")
@@ -71,7 +71,7 @@ func (a *Ancestral) Sample(dst []int, seed, first uint64, n int) error {
 		for s := range n {
 			model.EncodeShifted(a.x[s*L*K:(s+1)*L*K], a.tokens[s*L:(s+1)*L], K)
 		}
-		if err := a.d.Logits(a.logits[:n*L*K], a.x[:n*L*K], a.t[:n]); err != nil {
+		if err := a.d.Forward(a.logits[:n*L*K], a.x[:n*L*K], a.t[:n]); err != nil {
 			return err
 		}
 		for s := range n {

@@ -10,7 +10,7 @@ import (
 // fixedNet returns the same logits at every position: p = softmax(z).
 type fixedNet struct{ z []float32 }
 
-func (f fixedNet) Logits(logits, x, t []float32) error {
+func (f fixedNet) Forward(logits, x, t []float32) error {
 	for i := range logits {
 		logits[i] = f.z[i%len(f.z)]
 	}

@@ -1,6 +1,6 @@
 // Package sampler generates sequences with the geodesic random walk of
-// rdlm-math.md section 8, driving any denoiser (the CPU network, later the
-// WebGPU engine) through the Denoiser interface.
+// rdlm-math.md section 8, driving any denoiser (the CPU network, the WebGPU
+// engine) through model.Denoiser.
 //
 // A run of S steps walks every position of a batch of sequences from the
 // generation start (u when the model's step_thr > 0, e_m otherwise) along

@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/schedule"
 	"github.com/stretchr/testify/require"
@@ -21,7 +22,7 @@ func testConfig(t *testing.T, batch, length, steps int, stepThr float64) Config 
 
 // fixedTarget puts (numerically) all mass on target[l] at every position of
 // every sequence: exp(-200) underflows to zero in float32.
-func fixedTarget(target []int) DenoiserFunc {
+func fixedTarget(target []int) model.DenoiserFunc {
 	return func(logits, x, t []float32) error {
 		L := len(target)
 		K := len(logits) / (len(t) * L)
@@ -42,7 +43,7 @@ func zeroLogits(logits, x, t []float32) error {
 // coupled depends on the position's point, on the mean point of its
 // sequence (like attention, it mixes positions) and on t, so that any mix-up
 // of sequences in a batch, of positions or of times shows in the output.
-func coupled(L int) DenoiserFunc {
+func coupled(L int) model.DenoiserFunc {
 	return func(logits, x, t []float32) error {
 		K := len(x) / (len(t) * L)
 		for s := range t {

@@ -3,6 +3,7 @@ package sampler
 import (
 	"testing"
 
+	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/text"
 	"github.com/stretchr/testify/require"
@@ -19,7 +20,7 @@ func TestHeldPositionsNeverMove(t *testing.T) {
 	K, V := testK, testK+1
 	inner := coupled(L)
 	steps := 0
-	checkInput := DenoiserFunc(func(logits, x, tt []float32) error {
+	checkInput := model.DenoiserFunc(func(logits, x, tt []float32) error {
 		steps++
 		for s := range tt {
 			for l, k := range hold {
@@ -70,10 +71,10 @@ func TestHeldPositionsNeverMove(t *testing.T) {
 func TestHoldingOnePositionKeepsOthersNoise(t *testing.T) {
 	const L = 6
 	V := testK + 1
-	free, err := New(DenoiserFunc(pointwise), testConfig(t, 1, L, 20, 0.35))
+	free, err := New(model.DenoiserFunc(pointwise), testConfig(t, 1, L, 20, 0.35))
 	require.NoError(t, err)
 	require.NoError(t, free.Sample(make([]int, L), 11, 0, 1))
-	held, err := New(DenoiserFunc(pointwise), testConfig(t, 1, L, 20, 0.35))
+	held, err := New(model.DenoiserFunc(pointwise), testConfig(t, 1, L, 20, 0.35))
 	require.NoError(t, err)
 	require.NoError(t, held.SetHold([]int{Free, Free, 7, Free, Free, Free}))
 	require.NoError(t, held.Sample(make([]int, L), 11, 0, 1))
@@ -122,7 +123,7 @@ func TestObserverSeesBeliefs(t *testing.T) {
 }
 
 func TestSetHoldRejectsBadPatterns(t *testing.T) {
-	s, err := New(DenoiserFunc(zeroLogits), testConfig(t, 1, 3, 2, 0))
+	s, err := New(model.DenoiserFunc(zeroLogits), testConfig(t, 1, 3, 2, 0))
 	require.NoError(t, err)
 	require.ErrorContains(t, s.SetHold([]int{1, 2}), "2 positions, the sampler 3")
 	require.ErrorContains(t, s.SetHold([]int{1, 27, Free}), "position 1 holds token 27, outside 0..26")

@@ -3,6 +3,7 @@ package sampler
 import (
 	"fmt"
 
+	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/rng"
 )
 
@@ -17,7 +18,7 @@ import (
 // Sampler.Sample: a sequence's text depends only on (seed, its index, the
 // hold pattern, the steps).
 type Masked struct {
-	d          Denoiser
+	d          model.Denoiser
 	b, l, k, s int
 	x, logits  []float32 // (B, L, K)
 	t          []float32 // (B)
@@ -26,7 +27,7 @@ type Masked struct {
 }
 
 // NewMasked allocates a masked-diffusion sampler.
-func NewMasked(d Denoiser, batch, length, vocab, steps int) (*Masked, error) {
+func NewMasked(d model.Denoiser, batch, length, vocab, steps int) (*Masked, error) {
 	switch {
 	case d == nil:
 		return nil, fmt.Errorf("sampler: nil denoiser")
@@ -71,7 +72,7 @@ func (m *Masked) Sample(dst []int, seed, first uint64, n int) error {
 		for s := range n {
 			m.t[s] = float32(ti)
 		}
-		if err := m.d.Logits(m.logits[:n*L*K], m.x[:n*L*K], m.t[:n]); err != nil {
+		if err := m.d.Forward(m.logits[:n*L*K], m.x[:n*L*K], m.t[:n]); err != nil {
 			return err
 		}
 		for q := range n * L {

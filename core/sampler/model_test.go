@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The CPU network through the DenoiserFunc adapter: the whole walk, network
+// The CPU network as the sampler's model.Denoiser: the whole walk, network
 // included, allocates nothing per run once built.
 func TestCPUNetworkWalkAllocatesNothing(t *testing.T) {
 	mc, err := model.Preset("tiny")
@@ -16,7 +16,7 @@ func TestCPUNetworkWalkAllocatesNothing(t *testing.T) {
 	p.Init(1, false)
 	inf, err := model.NewInference(p, 2, 16)
 	require.NoError(t, err)
-	s, err := New(DenoiserFunc(inf.Forward), testConfig(t, 2, 16, 8, 0.35))
+	s, err := New(inf, testConfig(t, 2, 16, 8, 0.35))
 	require.NoError(t, err)
 	dst := make([]int, 32)
 	allocs := testing.AllocsPerRun(3, func() { require.NoError(t, s.Sample(dst, 1, 0, 2)) })

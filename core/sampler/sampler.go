@@ -2,9 +2,10 @@ package sampler
 
 import (
 	"fmt"
-	"github.com/rdlm-go/rdlm/core/nn"
 	"math"
 
+	"github.com/rdlm-go/rdlm/core/model"
+	"github.com/rdlm-go/rdlm/core/nn"
 	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/rng"
 	"github.com/rdlm-go/rdlm/core/schedule"
@@ -71,7 +72,7 @@ func (c Config) validate() error {
 // concurrent use; run one Sampler per goroutine.
 type Sampler struct {
 	cfg   Config
-	d     Denoiser
+	d     model.Denoiser
 	v     int // V = K+1 coordinates per position
 	start process.Start
 	grid  []float64 // (S+1) times t_i
@@ -95,7 +96,7 @@ type Sampler struct {
 }
 
 // New allocates a Sampler for d.
-func New(d Denoiser, cfg Config) (*Sampler, error) {
+func New(d model.Denoiser, cfg Config) (*Sampler, error) {
 	if d == nil {
 		return nil, fmt.Errorf("sampler: nil denoiser")
 	}
@@ -187,7 +188,7 @@ func (s *Sampler) step(i int, seed, first uint64, n int) error {
 		copy(s.xin[r*K:(r+1)*K], s.x[r*V:r*V+K])
 	}
 	logits := s.logits[:rows*K]
-	if err := s.d.Logits(logits, s.xin[:rows*K], s.t[:n]); err != nil {
+	if err := s.d.Forward(logits, s.xin[:rows*K], s.t[:n]); err != nil {
 		return fmt.Errorf("sampler: step %d (t = %g): %v", i, ti, err)
 	}
 	gamma, beta := s.cfg.Schedule.Gamma(ti), s.cfg.Schedule.Beta(ti)

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/rng"
 	"github.com/rdlm-go/rdlm/core/sphere"
@@ -37,7 +38,7 @@ func TestStartPointFollowsStepThr(t *testing.T) {
 		first float32 // what the network sees at step 0 in each coordinate
 	}{{0.35, process.StartUniform, float32(1 / math.Sqrt(testK+1))}, {0, process.StartMasked, 0}} {
 		var seen []float32
-		d := DenoiserFunc(func(logits, x, tt []float32) error {
+		d := model.DenoiserFunc(func(logits, x, tt []float32) error {
 			if seen == nil {
 				seen = append([]float32(nil), x...)
 				require.Equal(t, float32(0), tt[0])
@@ -57,7 +58,7 @@ func TestStartPointFollowsStepThr(t *testing.T) {
 
 func TestUniformBeliefStaysOnSphere(t *testing.T) {
 	cfg := testConfig(t, 3, 32, 40, 0.35)
-	s, err := New(DenoiserFunc(zeroLogits), cfg)
+	s, err := New(model.DenoiserFunc(zeroLogits), cfg)
 	require.NoError(t, err)
 	dst := make([]int, 3*32)
 	require.NoError(t, s.Sample(dst, 3, 0, 3))
@@ -78,7 +79,7 @@ func TestNoiseLayoutMatchesDoc(t *testing.T) {
 	const seed, L, S = 0x1234_5678_9abc, 3, 2
 	V := testK + 1
 	cfg := testConfig(t, 2, L, S, 0) // from e_m
-	s, err := New(DenoiserFunc(zeroLogits), cfg)
+	s, err := New(model.DenoiserFunc(zeroLogits), cfg)
 	require.NoError(t, err)
 	require.NoError(t, s.Sample(make([]int, 2*L), seed, 5, 2))
 
@@ -168,21 +169,21 @@ func TestErrors(t *testing.T) {
 	} {
 		cfg := good
 		c.edit(&cfg)
-		_, err := New(DenoiserFunc(zeroLogits), cfg)
+		_, err := New(model.DenoiserFunc(zeroLogits), cfg)
 		require.ErrorContains(t, err, c.msg)
 	}
 
-	s, err := New(DenoiserFunc(zeroLogits), good)
+	s, err := New(model.DenoiserFunc(zeroLogits), good)
 	require.NoError(t, err)
 	require.ErrorContains(t, s.Sample(make([]int, 12), 0, 0, 3), "3 sequences, want 1..2")
 	require.ErrorContains(t, s.Sample(make([]int, 5), 0, 0, 1), "token buffer of 5")
 	require.ErrorContains(t, s.Sample(make([]int, 8), 0, 1<<32-1, 2), "32-bit sequence")
 
-	s, err = New(DenoiserFunc(failing), good)
+	s, err = New(model.DenoiserFunc(failing), good)
 	require.NoError(t, err)
 	require.ErrorContains(t, s.Sample(make([]int, 4), 0, 0, 1), "step 0 (t = 0): device lost")
 
-	nan := DenoiserFunc(func(logits, x, tt []float32) error {
+	nan := model.DenoiserFunc(func(logits, x, tt []float32) error {
 		clear(logits)
 		logits[len(logits)-1] = float32(math.NaN())
 		return nil

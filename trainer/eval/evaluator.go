@@ -19,13 +19,6 @@ type Sequences interface {
 	Fill(dst []int32, i int) // write sequence i's L token ids into dst
 }
 
-// Denoiser is the network: logits (b, L, K) of the inputs x (b, L, K) at
-// times t (b), b up to the batch it was built for. *model.Inference[float32]
-// satisfies it; tests use stand-ins with known probabilities.
-type Denoiser interface {
-	Forward(logits, x, t []float32) error
-}
-
 // Evaluator holds everything one evaluation needs, allocated once, so that a
 // trainer can evaluate every few thousand steps without reallocating. It is
 // not safe for concurrent use.
@@ -35,7 +28,7 @@ type Denoiser interface {
 // sequences fills g*n rows (row = sequence in group * n + time index), and
 // the network sees them b rows at a time.
 type Evaluator struct {
-	net        Denoiser
+	net        model.Denoiser
 	opt        Options
 	proc       ckpt.Process
 	sched      schedule.Schedule
@@ -109,7 +102,7 @@ func New(params *model.Params[float32], proc ckpt.Process, length int, opt Optio
 
 // NewWithDenoiser builds an evaluator around any network of K = vocab
 // tokens that accepts batches of up to opt.Batch sequences of length L.
-func NewWithDenoiser(net Denoiser, vocab, length int, proc ckpt.Process, opt Options) (*Evaluator, error) {
+func NewWithDenoiser(net model.Denoiser, vocab, length int, proc ckpt.Process, opt Options) (*Evaluator, error) {
 	o, err := opt.withDefaults()
 	if err != nil {
 		return nil, err

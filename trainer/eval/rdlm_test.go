@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/rng"
 	"github.com/rdlm-go/rdlm/core/schedule"
@@ -127,7 +128,7 @@ func TestRDLMMatchesDirectMonteCarloAtTheSameTimes(t *testing.T) {
 func TestRDLMOracleScoresFarBelowUniform(t *testing.T) {
 	const n, l = 16, 8
 	seqs := patternSeqs(n, l)
-	bpc := func(net Denoiser) float64 {
+	bpc := func(net model.Denoiser) float64 {
 		e, err := NewWithDenoiser(net, testK, l, testProcess(), Options{BridgeSteps: 100, Batch: 4})
 		require.NoError(t, err)
 		res, err := e.Run(seqs)
