@@ -33,6 +33,7 @@ type evalFlags struct {
 	batch, steps       int
 	times              int
 	rows               string
+	versus             string
 	seed               uint64
 	asJSON             bool
 }
@@ -50,12 +51,16 @@ func runEval(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	fs.IntVar(&f.times, "times", 0, "times per sequence (default: 16 for precise, 1 for reference)")
 	fs.StringVar(&f.rows, "rows", "", "also write every (sequence, time) estimate to this file as JSON lines: seed, sequence, t, nelbo (weighted, nats)")
 	fs.IntVar(&f.steps, "bridge-steps", eval.DefaultBridgeSteps, "steps of the reference estimator's simulated bridge (RDLM; the reference uses 500)")
+	fs.StringVar(&f.versus, "versus", "", "also evaluate this model on the same sequences and report the paired difference (--model minus --versus) with its standard error")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON line")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := f.check(); err != nil {
 		return err
+	}
+	if f.versus != "" {
+		return runEvalVersus(&f, stdout)
 	}
 	c, label, err := loadModel(f.model)
 	if err != nil {
@@ -278,4 +283,53 @@ func estimatorNote(res eval.Result) string {
 		return fmt.Sprintf("estimator %s (masking level s = 1-t, weight 1/s)", res.Estimator)
 	}
 	return fmt.Sprintf("estimator %s (x_t by simulating the bridge, from u when t < step_thr %g, else from the mask vertex)", res.Estimator, res.StepThr)
+}
+
+// runEvalVersus evaluates --model and --versus on the same sequences with
+// the same options and prints both figures and their paired difference.
+func runEvalVersus(f *evalFlags, stdout io.Writer) error {
+	if f.rows != "" {
+		return usagef("--rows records one model; leave it out with --versus")
+	}
+	var res [2]eval.Result
+	var cks [2]*ckpt.Checkpoint
+	var labels [2]string
+	for i, name := range []string{f.model, f.versus} {
+		c, label, err := loadModel(name)
+		if err != nil {
+			return err
+		}
+		if c.Config.Process.Image != nil {
+			return usagef("--versus compares text models; %s is an image model", label)
+		}
+		data := f.data
+		if data == "" {
+			data = trainedOn(c)
+		}
+		seqs, err := evalSequences(c, data, f.split)
+		if err != nil {
+			return err
+		}
+		if res[i], err = eval.Evaluate(c.Params, c.Config.Process, seqs, f.options()); err != nil {
+			return fmt.Errorf("%s: %v", label, err)
+		}
+		cks[i], labels[i] = c, label
+	}
+	diff, se, err := eval.Paired(res[0], res[1])
+	if err != nil {
+		return err
+	}
+	if f.asJSON {
+		side := func(r eval.Result, c *ckpt.Checkpoint, label string) map[string]any {
+			return map[string]any{"model": label, "bpc": r.BPC, "stderr": finiteOrNil(r.StdErr), "stderr_mc": finiteOrNil(r.StdErrMC),
+				"median_bpc": r.MedianBPC, "family": r.Family, "estimator": r.Estimator, "step": c.Config.Step}
+		}
+		return writeJSON(stdout, map[string]any{"a": side(res[0], cks[0], labels[0]), "b": side(res[1], cks[1], labels[1]),
+			"difference": diff, "difference_stderr": finiteOrNil(se), "sequences": res[0].Sequences, "split": f.split, "seed": f.seed})
+	}
+	_, err = fmt.Fprintf(stdout, "%s: %.4f +- %s; %s: %.4f +- %s bits per character (%s %s, %d sequences)\n"+
+		"  paired difference %.4f, standard error %s over sequences\n",
+		labels[0], res[0].BPC, fmtErr(res[0].StdErr), labels[1], res[1].BPC, fmtErr(res[1].StdErr),
+		res[0].Estimator, f.split, res[0].Sequences, diff, fmtErr(se))
+	return err
 }

@@ -82,3 +82,21 @@ func decodeJSONLine(t *testing.T, out string) map[string]any {
 	require.NoError(t, json.Unmarshal([]byte(out), &got), out)
 	return got
 }
+
+// eval --versus scores two models on the same sequences and reports the
+// paired difference; a model against itself differs by exactly 0.
+func TestEvalVersus(t *testing.T) {
+	ar := arCheckpoint(t)
+	code, out, errs := runCLI("eval", "--model", ar, "--versus", ar, "--max-sequences", "4", "--json")
+	require.Equal(t, 0, code, errs)
+	got := decodeJSONLine(t, out)
+	require.Equal(t, 0.0, got["difference"])
+	require.Equal(t, 4.0, got["sequences"])
+	rdlm := tinyCheckpoint(t)
+	code, out, errs = runCLI("eval", "--model", rdlm, "--versus", ar, "--max-sequences", "4", "--times", "2", "--json")
+	require.Equal(t, 0, code, errs)
+	got = decodeJSONLine(t, out)
+	a, b := got["a"].(map[string]any), got["b"].(map[string]any)
+	require.InDelta(t, a["bpc"].(float64)-b["bpc"].(float64), got["difference"].(float64), 1e-9)
+	require.Greater(t, got["difference_stderr"].(float64), 0.0)
+}

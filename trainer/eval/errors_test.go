@@ -116,3 +116,17 @@ func TestFamilyComesFromTheModel(t *testing.T) {
 	_, err = NewWithDenoiser(uniformNet{}, testK, 8, mdlmProcess(), Options{Family: FamilyRDLM})
 	require.ErrorContains(t, err, `the model is of family "mdlm"`)
 }
+
+// Paired differences: per sequence, a - b in bits per token, with the
+// standard error of their mean; lists that do not pair are refused.
+func TestPairedDifference(t *testing.T) {
+	toBPC := 1 / (2 * math.Ln2)
+	a := Result{Length: 2, SequenceNELBO: []float64{3, 5, 10}}
+	b := Result{Length: 2, SequenceNELBO: []float64{2, 5, 7}} // differences 1, 0, 3: mean 4/3, sd 1.5275
+	d, se, err := Paired(a, b)
+	require.NoError(t, err)
+	require.InEpsilon(t, 4.0/3*toBPC, d, 1e-12)
+	require.InEpsilon(t, math.Sqrt(7.0/3)/math.Sqrt(3)*toBPC, se, 1e-12)
+	_, _, err = Paired(a, Result{Length: 2, SequenceNELBO: []float64{1}})
+	require.ErrorContains(t, err, "cannot pair")
+}

@@ -151,6 +151,11 @@ type Result struct {
 	StdErrMC    float64   // Monte Carlo error of BPC for these sequences, from the spread within each sequence's times; NaN for one time per sequence
 	NELBO       float64   // mean NELBO per sequence, nats
 	SeedBPC     []float64 // each repetition's BPC
+	// SequenceNELBO is each sequence's NELBO in nats, averaged over the
+	// seeds, in evaluation order: the same options on the same split give
+	// the same sequences in the same order, so two models' lists pair up
+	// (Paired).
+	SequenceNELBO []float64
 	Sequences   int       // sequences evaluated (per seed)
 	Seeds       int
 	Times       int    // times per sequence and seed

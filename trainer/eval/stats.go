@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"fmt"
 	"math"
 	"sort"
 )
@@ -72,16 +73,17 @@ func (a *accumulator) summarize(length int) Result {
 	mcVar /= float64(seeds*seeds) * float64(n*n)
 	mean := meanOf(perSeq)
 	res := Result{
-		NELBO:       mean,
-		BPC:         mean * toBPC,
-		StdErr:      stdErr(perSeq) * toBPC,
-		StdErrSeeds: stdErr(perRep) * toBPC,
-		StdErrMC:    math.NaN(),
-		SeedBPC:     make([]float64, seeds),
-		Sequences:   n,
-		Seeds:       seeds,
-		Times:       a.times,
-		Length:      length,
+		NELBO:         mean,
+		BPC:           mean * toBPC,
+		StdErr:        stdErr(perSeq) * toBPC,
+		StdErrSeeds:   stdErr(perRep) * toBPC,
+		StdErrMC:      math.NaN(),
+		SeedBPC:       make([]float64, seeds),
+		Sequences:     n,
+		Seeds:         seeds,
+		Times:         a.times,
+		Length:        length,
+		SequenceNELBO: perSeq,
 	}
 	if a.times > 1 {
 		res.StdErrMC = math.Sqrt(mcVar) * toBPC
@@ -120,4 +122,21 @@ func stdErr(x []float64) float64 {
 		ss += (v - m) * (v - m)
 	}
 	return math.Sqrt(ss / float64(n-1) / float64(n))
+}
+
+// Paired compares two evaluations of the same sequences: the mean of the
+// per-sequence differences a - b in bits per token and its standard error.
+// Hard sequences are hard for both models, so the difference is far
+// tighter than the two figures' own error bars suggest.
+func Paired(a, b Result) (diff, stdErrDiff float64, err error) {
+	if len(a.SequenceNELBO) != len(b.SequenceNELBO) || a.Length != b.Length {
+		return 0, 0, fmt.Errorf("eval: cannot pair %d sequences of %d tokens with %d of %d",
+			len(a.SequenceNELBO), a.Length, len(b.SequenceNELBO), b.Length)
+	}
+	d := make([]float64, len(a.SequenceNELBO))
+	toBPC := 1 / (float64(a.Length) * math.Ln2)
+	for i := range d {
+		d[i] = (a.SequenceNELBO[i] - b.SequenceNELBO[i]) * toBPC
+	}
+	return meanOf(d), stdErr(d), nil
 }
