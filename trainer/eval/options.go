@@ -156,13 +156,13 @@ type Result struct {
 	// the same sequences in the same order, so two models' lists pair up
 	// (Paired).
 	SequenceNELBO []float64
-	Sequences   int       // sequences evaluated (per seed)
-	Seeds       int
-	Times       int    // times per sequence and seed
-	Length      int    // L, tokens per sequence
-	Family      string // FamilyRDLM, FamilyMDLM or FamilyAR
-	Estimator   string // e.g. "simulated-bridge-500" or "mdlm-loglinear"
-	StepThr     float64
+	Sequences     int // sequences evaluated (per seed)
+	Seeds         int
+	Times         int    // times per sequence and seed
+	Length        int    // L, tokens per sequence
+	Family        string // FamilyRDLM, FamilyMDLM or FamilyAR
+	Estimator     string // e.g. "simulated-bridge-500" or "mdlm-loglinear"
+	StepThr       float64
 }
 
 // timeSampler is the proposal the options name.
