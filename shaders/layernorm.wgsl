@@ -1,6 +1,6 @@
 // layernorm: the reference's LayerNorm (no bias, learnable weight) fused with
 // the adaLN modulation of its sequence:
-//   out = ((x - mean) rstd w) (1 + scale) + shift,  rstd = 1/sqrt(var + 1e-5)
+//   out = ((x - mean) rstd w) (1 + scale) + shift,  rstd = 1/sqrt(var + LN_EPS)
 // One workgroup per row; mean and variance in two reductions, as the CPU does.
 //
 //   x, out (rows, d);  w (d);  mod (batch, mod_stride): shift at shift_off,
@@ -30,7 +30,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li: 
 		let c = x[base + j] - mean;
 		ss += c * c;
 	}
-	let rs = 1.0 / sqrt(reduce(lid, ss) / f32(p.d) + 1e-5);
+	let rs = 1.0 / sqrt(reduce(lid, ss) / f32(p.d) + LN_EPS);
 	let m = (r / p.l) * p.mod_stride;
 	for (var j = lid; j < p.d; j += 64u) {
 		let xh = (x[base + j] - mean) * rs * f32(w[j]);

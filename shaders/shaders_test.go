@@ -40,3 +40,31 @@ func TestSharedSnippetsAreIncluded(t *testing.T) {
 		require.Less(t, strings.Index(src, "fn reduce("), strings.Index(src, "@compute"), name)
 	}
 }
+
+// The constants shared with the CPU code come from their Go owners, in every
+// kernel's prelude; no kernel types them itself.
+func TestSharedConstantsComeFromGo(t *testing.T) {
+	src, err := Source("layernorm", false, nil)
+	require.NoError(t, err)
+	for _, want := range []string{
+		"const LN_EPS: f32 = 1e-05;\n",
+		"const GELU_SCALE: f32 = 0.7978845608028654;\n",
+		"const GELU_CUBIC: f32 = 0.044715;\n",
+		"const LOG_CLIP: f32 = 1e-06;\n",
+		"const EXP_SERIES_BELOW: f32 = 0.0001;\n",
+		"const PHILOX_MUL_A: u32 = 3528531795u;\n",
+		"const PHILOX_ROUNDS: u32 = 10u;\n",
+	} {
+		require.Contains(t, src, want)
+	}
+	for _, n := range Names() {
+		body, err := files.ReadFile(n + ".wgsl")
+		require.NoError(t, err)
+		for _, literal := range []string{"1e-5", "1e-6", "1e-4", "0.7978845608028654", "0.044715", "0xD2511F53", "0xCD9E8D57", "0x9E3779B9", "0xBB67AE85"} {
+			require.NotContains(t, string(body), literal, "%s.wgsl retypes a constant shared with the CPU code", n)
+		}
+	}
+	_, err = Source("layernorm", false, map[string]uint32{"LN_EPS": 1})
+	require.ErrorContains(t, err, "shared with the CPU code")
+	require.Equal(t, "2.0", wgslFloat(2))
+}

@@ -23,8 +23,6 @@ struct Params {
 
 var<workgroup> held: i32;
 
-const LOG_CLIP: f32 = 1e-6;
-
 //!use reduce
 
 // thetaOverSin is theta/sin(theta), theta = arccos(c), for a clipped cosine;
@@ -58,11 +56,11 @@ fn mul32(a: u32, b: u32) -> vec2<u32> {
 fn philox(key: vec2<u32>, ctr: vec4<u32>) -> vec4<u32> {
 	var k = key;
 	var c = ctr;
-	for (var r = 0u; r < 10u; r++) {
-		let a = mul32(0xD2511F53u, c.x);
-		let b = mul32(0xCD9E8D57u, c.z);
+	for (var r = 0u; r < PHILOX_ROUNDS; r++) {
+		let a = mul32(PHILOX_MUL_A, c.x);
+		let b = mul32(PHILOX_MUL_B, c.z);
 		c = vec4<u32>(b.x ^ c.y ^ k.x, b.y, a.x ^ c.w ^ k.y, a.y);
-		k += vec2<u32>(0x9E3779B9u, 0xBB67AE85u);
+		k += vec2<u32>(PHILOX_WEYL_A, PHILOX_WEYL_B);
 	}
 	return c;
 }
@@ -153,7 +151,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li: 
 	let n = sqrt(reduce(lid, n2));
 	var cs: f32;
 	var sn: f32;
-	if (n < 1e-4) {
+	if (n < EXP_SERIES_BELOW) {
 		let q = n * n;
 		cs = 1.0 - q / 2.0 + q * q / 24.0;
 		sn = 1.0 - q / 6.0 + q * q / 120.0;

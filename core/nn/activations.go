@@ -2,8 +2,13 @@ package nn
 
 import "github.com/rdlm-go/rdlm/core/cpu"
 
-// geluC is sqrt(2/pi), the constant of the tanh approximation of GELU.
-const geluC = 0.7978845608028654
+// The coefficients of the tanh approximation of GELU, u = GeluScale (x +
+// GeluCubic x^3): GeluScale is sqrt(2/pi). The WGSL kernel gets them from
+// here.
+const (
+	GeluScale = 0.7978845608028654
+	GeluCubic = 0.044715
+)
 
 // GeluForward is GELU in its tanh approximation (PyTorch's
 // approximate="tanh"): y = x/2 (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3).
@@ -14,7 +19,7 @@ const geluC = 0.7978845608028654
 func GeluForward[T cpu.Float](y, x []T) {
 	y = y[:len(x)]
 	for i, v := range x {
-		u := T(geluC) * (v + T(0.044715)*v*v*v)
+		u := T(GeluScale) * (v + T(GeluCubic)*v*v*v)
 		y[i] = v / (1 + expT(-2*u))
 	}
 }
@@ -27,9 +32,9 @@ func GeluForward[T cpu.Float](y, x []T) {
 func GeluBackward[T cpu.Float](dx, dy, x []T) {
 	dx, dy = dx[:len(x)], dy[:len(x)]
 	for i, v := range x {
-		u := T(geluC) * (v + T(0.044715)*v*v*v)
+		u := T(GeluScale) * (v + T(GeluCubic)*v*v*v)
 		s := 1 / (1 + expT(-2*u))
-		du := T(geluC) * (1 + T(3*0.044715)*v*v)
+		du := T(GeluScale) * (1 + T(3*GeluCubic)*v*v)
 		dx[i] = dy[i] * (s + 2*v*s*(1-s)*du)
 	}
 }

@@ -6,7 +6,8 @@ import (
 	"github.com/rdlm-go/rdlm/core/cpu"
 )
 
-// LayerNormEps is the reference's layer norm epsilon (PyTorch's default).
+// LayerNormEps is the reference's layer norm epsilon (PyTorch's default);
+// the WGSL kernel gets it from here.
 const LayerNormEps = 1e-5
 
 // LayerNormModulateForward is the reference's LayerNorm (no bias, learnable

@@ -14,13 +14,14 @@ import (
 	"math/bits"
 )
 
-// Philox constants: the multipliers and the Weyl key increments.
+// Philox constants: the multipliers and the Weyl key increments. The WGSL
+// walk (shaders/sphere.wgsl) gets them from here.
 const (
-	mulA   = 0xD2511F53
-	mulB   = 0xCD9E8D57
-	weylA  = 0x9E3779B9
-	weylB  = 0xBB67AE85
-	rounds = 10
+	PhiloxMulA   = 0xD2511F53
+	PhiloxMulB   = 0xCD9E8D57
+	PhiloxWeylA  = 0x9E3779B9
+	PhiloxWeylB  = 0xBB67AE85
+	PhiloxRounds = 10
 )
 
 // Philox returns the four words of block (key, ctr). It is the whole generator;
@@ -28,12 +29,12 @@ const (
 func Philox(key [2]uint32, ctr [4]uint32) [4]uint32 {
 	k0, k1 := key[0], key[1]
 	c0, c1, c2, c3 := ctr[0], ctr[1], ctr[2], ctr[3]
-	for r := 0; r < rounds; r++ {
-		hiA, loA := bits.Mul32(mulA, c0)
-		hiB, loB := bits.Mul32(mulB, c2)
+	for r := 0; r < PhiloxRounds; r++ {
+		hiA, loA := bits.Mul32(PhiloxMulA, c0)
+		hiB, loB := bits.Mul32(PhiloxMulB, c2)
 		c0, c1, c2, c3 = hiB^c1^k0, loB, hiA^c3^k1, loA
-		k0 += weylA
-		k1 += weylB
+		k0 += PhiloxWeylA
+		k1 += PhiloxWeylB
 	}
 	return [4]uint32{c0, c1, c2, c3}
 }

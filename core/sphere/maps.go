@@ -4,11 +4,16 @@ import (
 	"math"
 )
 
+// ExpSeriesBelow is the norm |w| below which the exp map's coefficients
+// come from their series (CosSinc; the WGSL walk gets it from here).
+const ExpSeriesBelow = 1e-4
+
 // CosSinc returns cos(n) and sin(n)/n, the two coefficients of
-// exp_x(w) = cos|w| x + sinc|w| w. Below 1e-4 the fourth-order series is
-// exact in float64 (the next term is n^6/720 < 2e-27) and avoids 0/0.
+// exp_x(w) = cos|w| x + sinc|w| w. Below ExpSeriesBelow the fourth-order
+// series is exact in float64 (the next term is n^6/720 < 2e-27) and avoids
+// 0/0.
 func CosSinc(n float64) (c, s float64) {
-	if n < 1e-4 {
+	if n < ExpSeriesBelow {
 		n2 := n * n
 		return 1 - n2/2 + n2*n2/24, 1 - n2/6 + n2*n2/120
 	}

@@ -26,7 +26,8 @@ type Float interface{ ~float32 | ~float64 }
 
 // LogClip keeps cos(theta) inside [-1+LogClip, 1-LogClip] in the logarithm
 // map, as the reference does: theta/sin(theta) then stays finite (at most
-// about 2221) and the drift toward a vertex never divides by zero.
+// about 2221) and the drift toward a vertex never divides by zero. The WGSL
+// walk gets it from here.
 const LogClip = 1e-6
 
 func sameLen(fn string, n int, others ...int) {
