@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/safetensors"
@@ -129,7 +130,7 @@ func checkTensors(mc model.Config, f *safetensors.File) error {
 		default:
 			return fmt.Errorf("tensor %q has dtype %s; weights must be F32, F16 or BF16", s.Name, t.DType)
 		}
-		if !equalShape(t.Shape, s.Shape) {
+		if !slices.Equal(t.Shape, s.Shape) {
 			return fmt.Errorf("tensor %q has shape %v, the config needs %v", s.Name, t.Shape, s.Shape)
 		}
 	}
@@ -140,29 +141,9 @@ func checkTensors(mc model.Config, f *safetensors.File) error {
 		}
 	}
 	if len(stray) > 0 {
-		return fmt.Errorf("unexpected tensor %q (%d not in the model config)", minString(stray), len(stray))
+		return fmt.Errorf("unexpected tensor %q (%d not in the model config)", slices.Min(stray), len(stray))
 	}
 	return nil
-}
-
-func equalShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func minString(s []string) string {
-	m := s[0]
-	for _, x := range s[1:] {
-		m = min(m, x)
-	}
-	return m
 }
 
 // decodeParams fills params from f, whose tensors checkTensors has passed,

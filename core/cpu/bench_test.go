@@ -34,36 +34,6 @@ func BenchmarkMatMul(b *testing.B) {
 	}
 }
 
-func BenchmarkDot(b *testing.B) {
-	for _, kn := range AvailableKernels() {
-		b.Run(kn, func(b *testing.B) {
-			x, y := randSlice(256, 1), randSlice(256, 2)
-			withKernels(b, kn, func() {
-				var s float32
-				for range b.N {
-					s += Dot(x, y)
-				}
-				sink = s
-			})
-		})
-	}
-}
-
-func BenchmarkAxpy(b *testing.B) {
-	for _, kn := range AvailableKernels() {
-		b.Run(kn, func(b *testing.B) {
-			x, y := randSlice(256, 1), randSlice(256, 2)
-			withKernels(b, kn, func() {
-				for range b.N {
-					Axpy(1e-3, x, y)
-				}
-			})
-		})
-	}
-}
-
-var sink float32
-
 // BenchmarkMatMulRef is the plain reference loop, the baseline that the
 // portable kernels improve on.
 func BenchmarkMatMulRef(b *testing.B) {

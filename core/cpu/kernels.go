@@ -7,9 +7,9 @@ import (
 	"sync/atomic"
 )
 
-// kernelSet is one implementation of the hot loops: the sgemm microkernel
-// with its tile shape, and the vector primitives. The packing and blocking
-// code is shared; only these differ between "go", "avx2" and "avx512".
+// kernelSet is one implementation of the hot loop: the sgemm microkernel
+// with its tile shape. The packing and blocking code is shared; only this
+// differs between "go", "avx2" and "avx512".
 type kernelSet struct {
 	name   string
 	mr, nr int // microkernel tile: mr rows of A times nr columns of B
@@ -18,16 +18,13 @@ type kernelSet struct {
 	// steps, from an A micro-panel (kc groups of mr) and a B micro-panel
 	// (kc groups of nr). Both panels are zero-padded to full tiles.
 	micro func(kc int, a, b, c []float32, ldc int, accumulate bool)
-
-	dot  func(x, y []float32) float32
-	axpy func(alpha float32, x, y []float32)
 }
 
 // kernelSets lists the implementations this CPU can run, slowest first; the
 // last is the default. The amd64 build appends its assembly sets in init.
 var kernelSets = []*kernelSet{goKernels}
 
-var goKernels = &kernelSet{name: "go", mr: goMR, nr: goNR, micro: microGo, dot: dotGo, axpy: axpyGo}
+var goKernels = &kernelSet{name: "go", mr: goMR, nr: goNR, micro: microGo}
 
 // active is the kernel set in use. It is switched only by SetKernels (and the
 // RDLM_KERNELS variable at start-up), never while products are running.

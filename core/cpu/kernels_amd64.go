@@ -4,8 +4,8 @@ import "golang.org/x/sys/cpu"
 
 //go:generate go run gen_sgemm_amd64.go
 
-// The assembly microkernels (sgemm_amd64.s, generated) and vector primitives
-// (vec_amd64.s). Callers guarantee full tiles and in-range pointers.
+// The assembly microkernels (sgemm_amd64.s, generated). Callers guarantee
+// full tiles and in-range pointers.
 
 //go:noescape
 func sgemmKernelAVX512(kc int, a, b, c *float32, ldc int, accumulate bool)
@@ -13,23 +13,15 @@ func sgemmKernelAVX512(kc int, a, b, c *float32, ldc int, accumulate bool)
 //go:noescape
 func sgemmKernelAVX2(kc int, a, b, c *float32, ldc int, accumulate bool)
 
-//go:noescape
-func dotAVX2(x, y *float32, n int) float32
-
-//go:noescape
-func axpyAVX2(alpha float32, x, y *float32, n int)
-
 func registerArchKernels() {
 	// The AVX2 kernels also need FMA; the OS must save the YMM/ZMM state,
 	// which x/sys/cpu folds into these flags.
 	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
 		return
 	}
-	kernelSets = append(kernelSets, &kernelSet{name: "avx2", mr: 6, nr: 16, micro: microAVX2, dot: dotAsm, axpy: axpyAsm})
+	kernelSets = append(kernelSets, &kernelSet{name: "avx2", mr: 6, nr: 16, micro: microAVX2})
 	if cpu.X86.HasAVX512F {
-		// Dot and Axpy stay on YMM: the denoiser's vectors are a few hundred
-		// floats long, where wider registers buy nothing measurable.
-		kernelSets = append(kernelSets, &kernelSet{name: "avx512", mr: 12, nr: 32, micro: microAVX512, dot: dotAsm, axpy: axpyAsm})
+		kernelSets = append(kernelSets, &kernelSet{name: "avx512", mr: 12, nr: 32, micro: microAVX512})
 	}
 }
 
@@ -46,20 +38,4 @@ func microAVX2(kc int, a, b, c []float32, ldc int, accumulate bool) {
 	_ = b[16*kc-1]
 	_ = c[5*ldc+15]
 	sgemmKernelAVX2(kc, &a[0], &b[0], &c[0], ldc, accumulate)
-}
-
-func dotAsm(x, y []float32) float32 {
-	if len(x) == 0 {
-		return 0
-	}
-	_ = y[len(x)-1]
-	return dotAVX2(&x[0], &y[0], len(x))
-}
-
-func axpyAsm(alpha float32, x, y []float32) {
-	if len(x) == 0 {
-		return
-	}
-	_ = y[len(x)-1]
-	axpyAVX2(alpha, &x[0], &y[0], len(x))
 }

@@ -1,76 +1,139 @@
-// Package cpu holds the CPU compute kernels of the denoiser: matrix products in
-// the three layouts that training needs, and the elementwise and row ops.
-//
-// Every kernel has a portable Go version (what js/wasm and other
-// architectures run, and the reference the fast paths are tested against);
-// on amd64 the hot ones have AVX2/AVX-512 FMA microkernels chosen at start-up.
-// KernelName says which set runs; RDLM_KERNELS=go|avx2|avx512 forces one at
-// start-up and SetKernels switches at run time (tests and benchmarks).
-//
-// The float32 products (MatMulNT/NN/TN) pack blocks of both operands into
-// the microkernel's order (pack.go), block for the caches (gemm.go) and split
-// large products across Threads() workers of the worker pool (pool.go), the
-// one pool on which every parallel loop of the project runs (For,
-// ForChunks); in the steady state they allocate nothing.
-//
-// Layout conventions (row-major, no strides): a matrix "(M, K)" is M rows of K.
-// A linear layer's weight is [out, in], PyTorch's layout, so y = x W^T is NT.
 package cpu
 
-// Float is the element type of the generic (reference) kernels: float32 runs
-// the network, float64 runs the finite-difference gradient checks.
-type Float interface{ ~float32 | ~float64 }
+import "fmt"
 
-// MatMulNTRef computes c (M,N) (+)= a (M,K) * b(N,K)^T: the forward of a linear layer.
-func MatMulNTRef[T Float](c, a, b []T, m, n, k int, accumulate bool) {
-	for i := 0; i < m; i++ {
-		ai := a[i*k : i*k+k]
-		ci := c[i*n : i*n+n]
-		for j := 0; j < n; j++ {
-			bj := b[j*k : j*k+k]
-			var s T
-			for p := range ai {
-				s += ai[p] * bj[p]
-			}
-			if accumulate {
-				ci[j] += s
-			} else {
-				ci[j] = s
-			}
-		}
+// The fast float32 entry points. They dispatch to the kernel set in use (see
+// KernelName) and split large products across Threads() goroutines.
+
+// MatMulNT computes c (M,N) (+)= a (M,K) * b(N,K)^T.
+func MatMulNT(c, a, b []float32, m, n, k int, accumulate bool) {
+	checkLens("MatMulNT", c, a, b, m, n, k)
+	matmul(c, matrix{a, k, 1}, matrix{b, 1, k}, m, n, k, accumulate)
+}
+
+// MatMulNN computes c (M,N) (+)= a (M,K) * b (K,N).
+func MatMulNN(c, a, b []float32, m, n, k int, accumulate bool) {
+	checkLens("MatMulNN", c, a, b, m, n, k)
+	matmul(c, matrix{a, k, 1}, matrix{b, n, 1}, m, n, k, accumulate)
+}
+
+// MatMulTN computes c (M,N) (+)= a(K,M)^T * b (K,N).
+func MatMulTN(c, a, b []float32, m, n, k int, accumulate bool) {
+	checkLens("MatMulTN", c, a, b, m, n, k)
+	matmul(c, matrix{a, 1, m}, matrix{b, n, 1}, m, n, k, accumulate)
+}
+
+// checkLens panics on buffers too short for the shapes: the assembly
+// kernels do not check bounds themselves.
+func checkLens(op string, c, a, b []float32, m, n, k int) {
+	if m < 0 || n < 0 || k < 0 || len(c) < m*n || len(a) < m*k || len(b) < k*n {
+		panic(fmt.Sprintf("cpu.%s: m=%d n=%d k=%d need len(c)>=%d len(a)>=%d len(b)>=%d, have %d %d %d",
+			op, m, n, k, m*n, m*k, k*n, len(c), len(a), len(b)))
 	}
 }
 
-// MatMulNNRef computes c (M,N) (+)= a (M,K) * b (K,N): the input gradient dx = dy W.
-func MatMulNNRef[T Float](c, a, b []T, m, n, k int, accumulate bool) {
-	for i := 0; i < m; i++ {
-		ci := c[i*n : i*n+n]
-		if !accumulate {
-			clear(ci)
+// minPartFlops is the least work (2mnk) worth a part of its own (about
+// 100 us on one core): below it, handing a part over costs more than it
+// saves. It also keeps the attention products (256 x 256 x 64), which the
+// model already runs in parallel across heads, on their caller.
+const minPartFlops = 1 << 24
+
+// matmul splits c into row bands (or column bands, when c is wider than
+// tall) of whole tiles and runs them as the chunks of a loop on up to
+// Threads() workers of the pool. Each band packs its own operands; the
+// duplicated packing of the shared operand costs O(1/band) of the work and
+// saves all synchronisation inside the product. When the shared operand is
+// small beside the split one (the linear layers: 8192 rows against a
+// 256 x 768 weight) the product is cut in several bands per thread, taken in
+// turn, so that a core slowed by other work takes fewer. The bands cover
+// whole tiles and every band runs the same blocking over k, so the result is
+// the same however the product is split.
+func matmul(c []float32, a, b matrix, m, n, k int, accumulate bool) {
+	ks := active.Load()
+	threads := partsFor(ks, m, n, k)
+	if threads <= 1 || !acquire() {
+		ws := getWorkspace()
+		ws.gemm(ks, c, n, a, b, m, n, k, accumulate)
+		putWorkspace(ws)
+		return
+	}
+	ensureWorkerWorkspaces(threads)
+	bt := &theBatch
+	bands := bandsFor(ks, m, n, threads)
+	if cap(bt.parts) < bands {
+		bt.parts = make([]part, bands)
+	}
+	bt.parts = bt.parts[:bands]
+	if m >= n {
+		tiles := (m + ks.mr - 1) / ks.mr
+		for i := range bt.parts {
+			lo := min(m, tiles*i/bands*ks.mr)
+			hi := min(m, tiles*(i+1)/bands*ks.mr)
+			bt.parts[i] = part{ks: ks, c: c[lo*n:], ldc: n, a: matrix{a.data[lo*a.rs:], a.rs, a.cs}, b: b,
+				m: hi - lo, n: n, k: k, accumulate: accumulate}
 		}
-		for p := 0; p < k; p++ {
-			aip := a[i*k+p]
-			bp := b[p*n : p*n+n]
-			for j := range ci {
-				ci[j] += aip * bp[j]
-			}
+	} else {
+		tiles := (n + ks.nr - 1) / ks.nr
+		for i := range bt.parts {
+			lo := min(n, tiles*i/bands*ks.nr)
+			hi := min(n, tiles*(i+1)/bands*ks.nr)
+			bt.parts[i] = part{ks: ks, c: c[lo:], ldc: n, a: a, b: matrix{b.data[lo*b.cs:], b.rs, b.cs},
+				m: m, n: hi - lo, k: k, accumulate: accumulate}
 		}
+	}
+	runHeld(bt, bands, 1, threads)
+	clear(bt.parts) // drop references to the caller's matrices
+	release()
+}
+
+// part is one band of a split product.
+type part struct {
+	ks         *kernelSet
+	c          []float32
+	ldc        int
+	a, b       matrix
+	m, n, k    int
+	accumulate bool
+}
+
+// batch is the split product in flight, a loop body whose indices are its
+// bands. It is guarded by the pool: only the loop holding the pool uses it.
+type batch struct{ parts []part }
+
+var theBatch batch
+
+// Run computes bands [lo, hi) with the worker's own packing workspace.
+func (bt *batch) Run(worker, lo, hi int) {
+	ws := workerWS[worker]
+	for i := lo; i < hi; i++ {
+		p := &bt.parts[i]
+		ws.gemm(p.ks, p.c, p.ldc, p.a, p.b, p.m, p.n, p.k, p.accumulate)
 	}
 }
 
-// MatMulTNRef computes c (M,N) (+)= a(K,M)^T * b (K,N): the weight gradient dW = dy^T x.
-func MatMulTNRef[T Float](c, a, b []T, m, n, k int, accumulate bool) {
-	if !accumulate {
-		clear(c[:m*n])
+// partsFor is how many goroutines matmul splits an m x n x k product
+// across: one per thread, but none with less than minPartFlops of work or
+// less than a tile.
+func partsFor(ks *kernelSet, m, n, k int) int {
+	parts := min(Threads(), max(1, 2*m*n*k/minPartFlops))
+	if m >= n {
+		return min(parts, (m+ks.mr-1)/ks.mr)
 	}
-	for p := 0; p < k; p++ {
-		ap := a[p*m : p*m+m]
-		bp := b[p*n : p*n+n]
-		for i, aip := range ap {
-			ci := c[i*n : i*n+n]
-			for j := range ci {
-				ci[j] += aip * bp[j]
-			}
-		}
+	return min(parts, (n+ks.nr-1)/ks.nr)
+}
+
+// bandsPerThread is how many bands each thread gets when the split
+// dimension is at least 8 times the other (so repacking the shared operand
+// once per band costs at most a few per cent).
+const bandsPerThread = 4
+
+// bandsFor is how many bands a product split across threads is cut into.
+func bandsFor(ks *kernelSet, m, n, threads int) int {
+	switch {
+	case m >= 8*n:
+		return max(threads, min(bandsPerThread*threads, (m+ks.mr-1)/ks.mr/2))
+	case n >= 8*m:
+		return max(threads, min(bandsPerThread*threads, (n+ks.nr-1)/ks.nr/2))
 	}
+	return threads
 }

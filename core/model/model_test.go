@@ -101,16 +101,15 @@ func TestWholeModelGradientMatchesFiniteDifferences(t *testing.T) {
 	net, err := NewNet(p, b, micro.Length)
 	require.NoError(t, err)
 	w := []float64{0.7, 1.3}
+	dlogits, perSeq := make([]float64, len(x)), make([]float64, b)
 	loss := func() float64 {
-		_, err := net.Forward(x, tt)
+		logits, err := net.Forward(x, tt)
 		require.NoError(t, err)
-		l, err := net.Loss(tg, w, make([]float64, b))
-		require.NoError(t, err)
-		return l
+		return crossEntropy(dlogits, logits, tg, w, perSeq, micro.Length, micro.Vocab)
 	}
 	loss()
 	g := NewParams[float64](micro)
-	require.NoError(t, net.Backward(g))
+	require.NoError(t, net.BackwardFrom(g, dlogits))
 
 	worst := 0.0
 	for _, s := range micro.Specs() {
@@ -136,15 +135,14 @@ func TestZeroInitBlocksAreIdentityAndLogitsZero(t *testing.T) {
 	for _, v := range logits {
 		require.Zero(t, v)
 	}
-	loss := make([]float32, 2)
-	_, err = net.Loss(tg, nil, loss)
-	require.NoError(t, err)
+	loss, dlogits := make([]float32, 2), make([]float32, len(logits))
+	crossEntropy(dlogits, logits, tg, nil, loss, c.Length, c.Vocab)
 	for _, l := range loss {
 		require.InDelta(t, float64(c.Length)*math.Log(float64(c.Vocab)), float64(l), 1e-4)
 	}
 	// Training can still start: the output layer's gradient is non-zero.
 	g := NewParams[float32](c)
-	require.NoError(t, net.Backward(g))
+	require.NoError(t, net.BackwardFrom(g, dlogits))
 	require.NotZero(t, testutil.SumSquares(g.OutW))
 }
 
@@ -174,22 +172,20 @@ func TestInferenceMatchesTrainingForwardAndPartialBatches(t *testing.T) {
 	require.ErrorContains(t, inf.Forward(got, x[:n], tt), "x has")
 	_, err = net.Forward(x, make([]float32, 4))
 	require.ErrorContains(t, err, "batch of 4 times")
-	_, err = net.Loss([]int32{99}, nil, nil)
-	require.ErrorContains(t, err, "targets")
 }
 
-func TestLossRejectsOutOfRangeTargets(t *testing.T) {
+func TestBackwardFromChecksItsInputs(t *testing.T) {
 	c, _ := Preset("tiny")
 	p := NewParams[float32](c)
 	net, err := NewNet(p, 1, c.Length)
 	require.NoError(t, err)
-	require.ErrorContains(t, net.Backward(NewParams[float32](c)), "before Loss")
-	x, tt, tg := randomInputsF32(c, 1, 1)
+	n := c.Length * c.Vocab
+	require.ErrorContains(t, net.BackwardFrom(NewParams[float32](c), make([]float32, n)), "before Forward")
+	x, tt, _ := randomInputsF32(c, 1, 1)
 	_, err = net.Forward(x, tt)
 	require.NoError(t, err)
-	tg[5] = 27
-	_, err = net.Loss(tg, nil, make([]float32, 1))
-	require.ErrorContains(t, err, "target 27 at sequence 0 position 5 is outside [0, 27)")
+	require.ErrorContains(t, net.BackwardFrom(NewParams[float32](c), make([]float32, n-1)), "dlogits has")
+	require.ErrorContains(t, net.BackwardFrom(nil, make([]float32, n)), "gradient buffer")
 }
 
 func TestTrainingStepAllocatesNothing(t *testing.T) {
@@ -200,11 +196,9 @@ func TestTrainingStepAllocatesNothing(t *testing.T) {
 	net, err := NewNet(p, 2, c.Length)
 	require.NoError(t, err)
 	g := NewParams[float32](c)
-	loss := make([]float32, 2)
+	loss, dlogits := make([]float32, 2), make([]float32, len(x))
 	allocs := testing.AllocsPerRun(5, func() {
-		_, _ = net.Forward(x, tt)
-		_, _ = net.Loss(tg, nil, loss)
-		_ = net.Backward(g)
+		_, _ = trainStep(net, g, x, tt, tg, nil, dlogits, loss)
 	})
 	require.Zero(t, allocs)
 }
@@ -238,12 +232,9 @@ func TestGradientsDoNotDependOnBatchCapacity(t *testing.T) {
 	grad := func(capacity int) []float32 {
 		net, err := NewNet(p, capacity, c.Length)
 		require.NoError(t, err)
-		_, err = net.Forward(x, tt)
-		require.NoError(t, err)
-		_, err = net.Loss(tg, []float32{0.5, 0.5}, make([]float32, 2))
-		require.NoError(t, err)
 		g := NewParams[float32](c)
-		require.NoError(t, net.Backward(g))
+		_, err = trainStep(net, g, x, tt, tg, []float32{0.5, 0.5}, make([]float32, len(x)), make([]float32, 2))
+		require.NoError(t, err)
 		return g.Flat
 	}
 	// Same batch, same row chunks: the same arithmetic, bit for bit.

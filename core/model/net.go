@@ -4,12 +4,12 @@ import (
 	"fmt"
 
 	"github.com/rdlm-go/rdlm/core/cpu"
-	"github.com/rdlm-go/rdlm/core/nn"
 )
 
 // Net runs training passes of a denoiser: Forward caches every activation
-// the backward needs, Loss sets the logits' gradient, Backward adds the
-// parameter gradients. All buffers are allocated once, for up to Batch
+// the backward needs, and BackwardFrom adds the parameter gradients of a loss
+// given its gradient with respect to the logits (the training objective's,
+// trainer/objective). All buffers are allocated once, for up to Batch
 // sequences of Length positions; passes allocate nothing.
 //
 // A Net reads its parameters through P at every pass, so updating P.Flat in
@@ -19,18 +19,16 @@ type Net[T cpu.Float] struct {
 	P             *Params[T]
 	Batch, Length int
 
-	e       *engine[T]
-	x       []T // (Batch, L, K) copy of the input
-	t       []T // (Batch) copy of the times
-	time    timeActs[T]
-	hs      [][]T // Blocks+1 of (N, D): the residual stream before each block and after the last
-	blocks  []blockActs[T]
-	final   finalActs[T]
-	logits  []T // (N, K)
-	dlogits []T // (N, K) set by Loss
-	dc, ds  []T // (B, C) conditioning gradient, time MLP scratch
-	b       int // batch of the last Forward
-	loss    bool
+	e      *engine[T]
+	x      []T // (Batch, L, K) copy of the input
+	t      []T // (Batch) copy of the times
+	time   timeActs[T]
+	hs     [][]T // Blocks+1 of (N, D): the residual stream before each block and after the last
+	blocks []blockActs[T]
+	final  finalActs[T]
+	logits []T // (N, K)
+	dc, ds []T // (B, C) conditioning gradient, time MLP scratch
+	b      int // batch of the last Forward
 }
 
 // NewNet allocates a training network for up to batch sequences of length
@@ -44,8 +42,8 @@ func NewNet[T cpu.Float](p *Params[T], batch, length int) (*Net[T], error) {
 	n := &Net[T]{P: p, Batch: batch, Length: length, e: e,
 		x: make([]T, batch*length*c.Vocab), t: make([]T, batch),
 		time: newTimeActs(e), final: newFinalActs(e, true),
-		logits: make([]T, batch*length*c.Vocab), dlogits: make([]T, batch*length*c.Vocab),
-		dc: make([]T, batch*c.Cond), ds: make([]T, batch*c.Cond),
+		logits: make([]T, batch*length*c.Vocab),
+		dc:     make([]T, batch*c.Cond), ds: make([]T, batch*c.Cond),
 	}
 	n.hs = make([][]T, c.Blocks+1)
 	for i := range n.hs {
@@ -96,7 +94,7 @@ func (n *Net[T]) Forward(x, t []T) ([]T, error) {
 	}
 	e, p := n.e, n.P
 	e.setBatch(len(t))
-	n.b, n.loss = len(t), false
+	n.b = len(t)
 	copy(n.x, x)
 	copy(n.t, t)
 	e.timeForward(p, &n.time, n.t)
@@ -108,67 +106,14 @@ func (n *Net[T]) Forward(x, t []T) ([]T, error) {
 	return n.logits[:e.N*c.Vocab], nil
 }
 
-// Loss computes each sequence's cross-entropy of the last Forward's logits,
-// summed over positions, into lossPerSeq (b), and sets the logits' gradient
-// to that of sum_b weights[b] loss_b (nil weights: all 1; use weights 1/b
-// for the mean over the batch, times the time weight for importance
-// sampling). It returns sum_b weights[b] loss_b.
-//
-//	targets (b, L): token ids in [0, K)
-func (n *Net[T]) Loss(targets []int32, weights, lossPerSeq []T) (T, error) {
-	K, L, b := n.P.Cfg.Vocab, n.Length, n.b
-	if b == 0 {
-		return 0, fmt.Errorf("model: Loss before Forward")
-	}
-	if len(targets) != b*L {
-		return 0, fmt.Errorf("model: %d targets, want batch %d x length %d = %d", len(targets), b, L, b*L)
-	}
-	if weights != nil && len(weights) != b {
-		return 0, fmt.Errorf("model: %d loss weights, want one per sequence (%d)", len(weights), b)
-	}
-	if len(lossPerSeq) != b {
-		return 0, fmt.Errorf("model: lossPerSeq has room for %d, want %d", len(lossPerSeq), b)
-	}
-	for i, tg := range targets {
-		if tg < 0 || int(tg) >= K {
-			return 0, fmt.Errorf("model: target %d at sequence %d position %d is outside [0, %d)", tg, i/L, i%L, K)
-		}
-	}
-	var total T
-	for s := 0; s < b; s++ {
-		w := T(1)
-		if weights != nil {
-			w = weights[s]
-		}
-		lg := n.logits[s*L*K : (s+1)*L*K]
-		tg := targets[s*L : (s+1)*L]
-		lossPerSeq[s] = nn.CrossEntropyForward(lg, tg, K)
-		nn.CrossEntropyBackward(n.dlogits[s*L*K:(s+1)*L*K], lg, tg, K, w)
-		total += w * lossPerSeq[s]
-	}
-	n.loss = true
-	return total, nil
-}
-
-// Backward adds the gradient of the last Loss with respect to every
-// parameter into g (zero it first for a fresh gradient).
-func (n *Net[T]) Backward(g *Params[T]) error {
-	if !n.loss {
-		return fmt.Errorf("model: Backward before Loss")
-	}
-	if g == nil || len(g.Flat) != len(n.P.Flat) {
-		return fmt.Errorf("model: gradient buffer does not match the parameters (%d values)", len(n.P.Flat))
-	}
-	return n.BackwardFrom(g, n.dlogits[:n.b*n.Length*n.P.Cfg.Vocab])
-}
-
-// BackwardFrom adds into g the gradient of any loss whose gradient with
-// respect to the last Forward's logits is dlogits (b, L, K): the entry for
-// losses other than cross-entropy (the drift MSE of rdlm-math.md section 6).
+// BackwardFrom adds into g (zero it first for a fresh gradient) the gradient
+// with respect to every parameter of a loss whose gradient with respect to
+// the last Forward's logits is dlogits (b, L, K): the cross-entropy, the drift
+// MSE of rdlm-math.md section 6, or any other.
 func (n *Net[T]) BackwardFrom(g *Params[T], dlogits []T) error {
 	c := n.P.Cfg
 	if n.b == 0 {
-		return fmt.Errorf("model: Backward before Forward")
+		return fmt.Errorf("model: BackwardFrom before Forward")
 	}
 	if g == nil || len(g.Flat) != len(n.P.Flat) {
 		return fmt.Errorf("model: gradient buffer does not match the parameters (%d values)", len(n.P.Flat))
@@ -186,9 +131,6 @@ func (n *Net[T]) BackwardFrom(g *Params[T], dlogits []T) error {
 	e.timeBackward(p, g, &n.time, n.dc, n.ds)
 	return nil
 }
-
-// Logits returns the last Forward's logits (b, L, K).
-func (n *Net[T]) Logits() []T { return n.logits[:n.b*n.Length*n.P.Cfg.Vocab] }
 
 // Inference runs the network forward only, keeping no activations: the
 // path for sampling. One set of buffers serves every block.

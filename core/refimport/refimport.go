@@ -16,6 +16,7 @@ package refimport
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/rdlm-go/rdlm/core/ckpt"
@@ -219,7 +220,7 @@ func weights(root *torchckpt.Dict, state []namedTensor, which string) (map[strin
 		if !ok {
 			return nil, fmt.Errorf("ema shadow_params[%d] is %s, want a tensor", i, torchckpt.Describe(sl.Items[i]))
 		}
-		if !equalShape(t.Shape, nt.t.Shape) {
+		if !slices.Equal(t.Shape, nt.t.Shape) {
 			return nil, fmt.Errorf("ema shadow_params[%d] has shape %s but parameter %d (%s) has %v: the EMA does not follow the model's parameter order", i, shape(t.Shape), i, nt.name, nt.t.Shape)
 		}
 		out[nt.name] = t

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -141,7 +142,7 @@ func architecture(state []namedTensor, cfg torchckpt.Config) (model.Config, *ckp
 		if !ok {
 			return mc, nil, fmt.Errorf("model state lacks %s", s.Name)
 		}
-		if !equalShape(got, s.Shape) {
+		if !slices.Equal(got, s.Shape) {
 			return mc, nil, fmt.Errorf("model %s has shape %s, want %v", s.Name, shape(got), s.Shape)
 		}
 	}

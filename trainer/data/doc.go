@@ -46,8 +46,8 @@
 // dropping the incomplete last one as the reference does. Batches serves
 // (B, L) int32 training batches in a shuffled order, a fresh permutation per
 // epoch derived from core/rng, and reports a Position that --resume restores
-// with Seek to continue exactly where training stopped. Sequential walks a
-// valid or test split in order for evaluation. Neither allocates per batch.
+// with Seek to continue exactly where training stopped; it allocates nothing
+// per batch. Evaluation reads a split's Sequences directly (trainer/eval).
 //
 // Token ids are stored one byte each (text8 is 100 MB in memory, not 400), so
 // a vocabulary has at most 256 characters.

@@ -66,7 +66,7 @@ type Options struct {
 	Proposal         string // ProposalUniform (default) or ProposalLate
 	Bridge           string // BridgeUniform (default) or BridgeGraded; RDLM only
 	// Workers is the number of shares the per-position work is cut into
-	// (0: one per worker of core/nn's pool). It exists to show that the
+	// (0: one per worker of core/cpu's pool). It exists to show that the
 	// figures do not depend on it.
 	Workers int
 }
