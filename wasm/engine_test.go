@@ -196,8 +196,8 @@ func TestPreviewShowsWhatWillRun(t *testing.T) {
 	}{
 		{Request{Prompt: "to be"}, "to be", 16, "", ""},
 		{Request{Prompt: "To  be"}, "to be", 16, "capitals lowered", "alphabet"},
-		{Request{Prompt: "café au lait"}, "caf au lait", 16, "read as spaces or dropped: é", "capitals"},
-		{Request{Prompt: "a 日本 😀 b\r\n"}, "a b ", 16, "日 本 😀 line breaks", ""},
+		{Request{Prompt: "café au lait"}, "caf au lait", 16, "read as spaces or dropped: “é”", "capitals"},
+		{Request{Prompt: "a 日本 😀 b\r\n"}, "a b ", 16, "“日” “本” “😀” line breaks", ""},
 		{Request{Prompt: "2b"}, "two b", 16, "digits spelt out", ""},
 		{Request{Template: "the _ of __", Length: 11}, "the _ of __", 11, "", ""},
 		{Request{Template: "Le _é_"}, "le _ _", 6, "capitals lowered", ""},

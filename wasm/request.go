@@ -184,8 +184,8 @@ func text8Changes(raw string, template bool) []string {
 
 // unknownChars lists, once each and in order, the characters of raw that
 // NormalizeText8 does not keep as themselves or as letters and digits
-// (a plain space is kept; in a template so is a blank), quoted where they
-// would not be seen.
+// (a plain space is kept; in a template so is a blank): each printable one
+// in quotes, the others by name or code point.
 func unknownChars(raw string, template bool) []string {
 	seen := map[string]bool{}
 	var out []string
@@ -205,7 +205,9 @@ func unknownChars(raw string, template bool) []string {
 		case unicode.IsSpace(r) || !unicode.IsPrint(r):
 			name = fmt.Sprintf("U+%04X", r)
 		default:
-			name = string(r)
+			// Quoted, so that punctuation (a comma, a colon) reads as a
+			// character of the list, not as part of the sentence.
+			name = "“" + string(r) + "”"
 		}
 		if seen[name] {
 			continue

@@ -233,7 +233,7 @@ test('the page shows the prompt as the model will see it, each mode keeps its te
     await page.waitForFunction(() => /caf ok/.test(document.getElementById('cond-preview').textContent), null, { timeout });
     const notice = await page.textContent('#cond-notice');
     assert.match(notice, /capitals lowered/);
-    assert.match(notice, /é 日 本 😀/);
+    assert.match(notice, /“é” “日” “本” “😀”/);
     await shot(page, 'prompt-notice', { fullPage: false });
     // Each mode keeps its own text.
     await page.check('input[name=mode][value=template]');
@@ -270,7 +270,7 @@ test('the page shows the prompt as the model will see it, each mode keeps its te
     assert.match(await page.locator('#flat').locator('.status').textContent(), /needs at least one _/);
     await page.waitForSelector('#accents[data-state=ready]', { timeout });
     assert.match(await page.locator('#accents').locator('.screen').textContent(), /continue: se or/);
-    assert.match(await page.locator('#accents').locator('.notice').textContent(), /capitals lowered.*ñ/);
+    assert.match(await page.locator('#accents').locator('.notice').textContent(), /capitals lowered.*“ñ”/);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
