@@ -161,6 +161,13 @@ func TestModelsThatDoNotFitAreRefused(t *testing.T) {
 	cfg, _ := checkpointBytes(t, tinyModel, mdlm)
 	_, err := CheckConfig(cfg)
 	require.ErrorContains(t, err, "MDLM")
+	ar := ckpt.DefaultProcess()
+	ar.Family = ckpt.FamilyAR
+	causal := tinyModel
+	causal.Causal = true
+	cfg, _ = checkpointBytes(t, causal, ar)
+	_, err = CheckConfig(cfg)
+	require.ErrorContains(t, err, "autoregressive (AR) baseline")
 
 	big := ckpt.Config{Format: ckpt.FormatVersion, Model: model.Config{Vocab: 27, Length: 256, Hidden: 4096, Heads: 32, Blocks: 48, Cond: 128},
 		Process: ckpt.DefaultProcess(), DType: ckpt.DTypeF32}

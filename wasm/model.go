@@ -58,8 +58,11 @@ func CheckConfig(configJSON []byte) (ModelInfo, error) {
 // fits refuses the models this front end cannot sample, each with the reason.
 func fits(cfg ckpt.Config) error {
 	pc, mc := cfg.Process, cfg.Model
-	if pc.IsMDLM() || pc.IsAR() {
-		return fmt.Errorf("this model is the %q baseline; the page samples RDLM models", pc.Family)
+	switch {
+	case pc.IsMDLM():
+		return fmt.Errorf("this model is the masked-diffusion (MDLM) baseline; the page samples RDLM models")
+	case pc.IsAR():
+		return fmt.Errorf("this model is the autoregressive (AR) baseline; the page samples RDLM models")
 	}
 	if pc.Image != nil {
 		lay, err := pc.ImageLayout()
