@@ -247,14 +247,21 @@ async function generate() {
   const { request, error } = readRequest();
   $('form-error').textContent = error || '';
   if (error) return;
-  running = { cancel() {} }; // held while the request is checked
+  // The click shows at once (and a finished state never lingers into the
+  // next run) while the engine checks the request.
+  running = { cancel() {} };
   $('generate').disabled = true;
+  const was = document.body.dataset.state;
+  setState('queued');
+  status('Checking the request…');
   let preview;
   try {
     preview = await engine.preview(model.key, request);
   } catch (err) {
     running = null;
     $('generate').disabled = false;
+    setState(['done', 'stopped', 'error'].includes(was) ? was : 'ready');
+    status('');
     $('form-error').textContent = err.message;
     return;
   }

@@ -166,7 +166,9 @@ class RdlmGenerator extends HTMLElement {
   // make, as soon as they change: a bad attribute is reported at once, the
   // screen shows the prompt or template as the model will see it, and a
   // notice says what was changed from it. It returns the request, or null.
-  async check() {
+  // forRun: the check of a run about to start, which leaves the screen and
+  // the state (queued) alone when the request is fine.
+  async check({ forRun = false } = {}) {
     if (!this.model || this.job) return null;
     const seq = ++this.checkSeq;
     const { request, error } = this.request();
@@ -187,7 +189,7 @@ class RdlmGenerator extends HTMLElement {
     notice.hidden = !preview.changes?.length;
     notice.textContent = preview.changes?.length
       ? `The ${request.template ? 'template' : 'prompt'} was changed for the model: ${preview.changes.join('; ')}.` : '';
-    if (!['done', 'stopped'].includes(this.dataset.state)) {
+    if (!forRun && !['done', 'stopped'].includes(this.dataset.state)) {
       this.idle(request, preview);
       this.state('ready', 'ready');
     }
@@ -239,8 +241,15 @@ class RdlmGenerator extends HTMLElement {
   }
 
   async generate() {
-    if (!this.model || this.job) return;
-    const request = await this.check();
+    // starting covers the check's round trip, so that a second click (or
+    // Enter) in the meantime does not start a second run.
+    if (!this.model || this.job || this.starting) return;
+    this.starting = true;
+    // Queued at once: the click shows, and a finished state never lingers
+    // into the next run.
+    this.state('queued', 'queued: waiting for the engine…');
+    let request;
+    try { request = await this.check({ forRun: true }); } finally { this.starting = false; }
     if (!request || this.job) return;
     const screen = this.$('.screen');
     const image = this.model.info.image;
