@@ -7,11 +7,14 @@
 //
 //   qkv (b*l, 3d): q at which 0, k at 1, v at 2, head h at h*HD
 //   out (b*l, d): head h at columns h*HD
-//   probabilities softmax(q k^T / sqrt(HD)), taken as exp((s - max) scale)
+//   stats (b, heads, l, 2): each query's score maximum m and 1/sum, what the
+//   backward needs to recompute any probability exactly as here
+//   probabilities softmax(q k^T / sqrt(HD)), taken as exp((s - m) scale) / sum
 struct Params { l: u32, d: u32, heads: u32, _a: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> qkv: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(3) var<storage, read_write> stats: array<f32>;
 
 const KT: u32 = 32u;
 var<workgroup> ks: array<f32, KT * HD>;
@@ -81,5 +84,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li: 
 		for (var i = 0u; i < HD; i++) {
 			out[oa + i] = acc[i] * inv;
 		}
+		let sa = 2u * (bh * p.l + qi);
+		stats[sa] = m;
+		stats[sa + 1u] = inv;
 	}
 }

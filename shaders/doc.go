@@ -1,6 +1,12 @@
 // Package shaders holds the WGSL compute kernels of the WebGPU engine, one
 // file per op, each with a small uniform params struct, and assembles the
-// variant a device needs from the one source (source.go).
+// variant a device needs from the one source (source.go). An op's backward
+// sits beside its forward as OP_backward*.wgsl (linear_backward_input and
+// _weight, layernorm_backward and _params, attention_backward_query and
+// _key, gelu_, silu_ and residual_backward; rotary's is rotary.wgsl itself,
+// turned by minus the angle); the training step adds crossentropy, sum and
+// colsum (fixed-order reductions), clip (the global norm's end) and adamw
+// (AdamW with the EMA fused).
 //
 // A kernel reads weights through the type alias `wt` and may use constants
 // the engine fixes at pipeline creation (for example HD, the head size).

@@ -3,12 +3,15 @@
 // through the inner dimension 16 at a time through workgroup memory.
 // W may be one chunk of output rows of a larger weight (split to respect
 // maxStorageBufferBindingSize); y_off then points at the chunk's columns.
+// W and b may also sit inside a larger buffer (training keeps every
+// parameter in one flat buffer) at w_off and b_off.
 //
-//   x (m, k) at x_off with row stride x_stride;  w (n, k);  b (n)
+//   x (m, k) at x_off with row stride x_stride;  w (n, k) at w_off;  b (n) at b_off
 //   y (m, n) at y_off with row stride y_stride
 struct Params {
 	m: u32, n: u32, k: u32, x_off: u32,
 	x_stride: u32, y_off: u32, y_stride: u32, has_bias: u32,
+	w_off: u32, b_off: u32, _a: u32, _b: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -37,7 +40,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
 			xs[idx] = xv;
 			var wv = 0.0;
 			if (col0 + r < p.n && gk < p.k) {
-				wv = f32(w[(col0 + r) * p.k + gk]);
+				wv = f32(w[p.w_off + (col0 + r) * p.k + gk]);
 			}
 			ws[idx] = wv;
 		}
@@ -64,7 +67,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
 			if (r < p.m && c < p.n) {
 				var v = acc[i * 4u + j];
 				if (p.has_bias != 0u) {
-					v += f32(b[c]);
+					v += f32(b[p.b_off + c]);
 				}
 				y[p.y_off + r * p.y_stride + c] = v;
 			}

@@ -13,7 +13,10 @@ import (
 // f32 variant).
 func TestVariantsComeFromOneSource(t *testing.T) {
 	names := Names()
-	for _, want := range []string{"linear", "layernorm", "rotary", "attention", "gelu", "silu", "residual", "timeembed", "softmax", "sphere"} {
+	for _, want := range []string{"linear", "layernorm", "rotary", "attention", "gelu", "silu", "residual", "timeembed", "softmax", "sphere",
+		"linear_backward_input", "linear_backward_weight", "layernorm_backward", "layernorm_backward_params", "colsum",
+		"attention_backward_query", "attention_backward_key", "gelu_backward", "silu_backward", "residual_backward",
+		"crossentropy", "sum", "clip", "adamw"} {
 		require.Contains(t, names, want)
 	}
 	for _, n := range names {
@@ -31,13 +34,19 @@ func TestVariantsComeFromOneSource(t *testing.T) {
 }
 
 // Kernels that share the workgroup reduction get it from lib/reduce.wgsl,
-// exactly once, ahead of their own code.
+// exactly once, ahead of their own code; so do those sharing the training
+// step's uniform (lib/step.wgsl).
 func TestSharedSnippetsAreIncluded(t *testing.T) {
-	for _, name := range []string{"layernorm", "sphere"} {
+	for _, name := range []string{"layernorm", "sphere", "layernorm_backward", "crossentropy"} {
 		src, err := Source(name, false, nil)
 		require.NoError(t, err)
 		require.Equal(t, 1, strings.Count(src, "fn reduce("), name)
 		require.Less(t, strings.Index(src, "fn reduce("), strings.Index(src, "@compute"), name)
+	}
+	for _, name := range []string{"clip", "adamw"} {
+		src, err := Source(name, false, nil)
+		require.NoError(t, err)
+		require.Equal(t, 1, strings.Count(src, "struct Step {"), name)
 	}
 }
 

@@ -7,17 +7,7 @@ import (
 
 	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/nn"
-	"github.com/rdlm-go/rdlm/shaders"
-	"github.com/x448/float16"
 )
-
-// op is one recorded dispatch.
-type op struct {
-	name    string // the kernel's name, for per-kernel timing
-	k       Kernel
-	g       Group
-	x, y, z uint32
-}
 
 // Engine is one denoiser on one Driver, for up to Batch sequences of
 // Length positions. NewEngine uploads the weights once and creates every
@@ -26,18 +16,16 @@ type op struct {
 type Engine struct {
 	Batch, Length int
 
-	d    Driver
-	cfg  model.Config
-	f16  bool // weights stored and read as f16
-	kern map[string]Kernel
+	device
+	cfg model.Config
 
 	// Activations; sizes in floats: N = Batch*Length rows.
 	x, t, freq, temb, z1, c, mod, fmod Buf
 	h, a, qkv, att, proj, m1, logits   Buf
-	cosT, sinT, none                   Buf
+	attStats                           Buf // (B, H, L, 2) attention row statistics (for the backward; unused here)
+	cosT, sinT                         Buf
 
 	forward []op // the whole forward pass, time embedding to logits
-	bytes   uint64
 }
 
 // NewEngine builds the engine for p on d. Weights are f16 when the adapter
@@ -56,7 +44,7 @@ func NewEngine(d Driver, p *model.Params[float32], batch, length int) (*Engine, 
 	if batch < 1 || length < 1 {
 		return nil, fmt.Errorf("gpu: batch %d and length %d must be positive", batch, length)
 	}
-	e := &Engine{Batch: batch, Length: length, d: d, cfg: c, f16: d.Adapter().ShaderF16, kern: map[string]Kernel{}}
+	e := &Engine{Batch: batch, Length: length, device: newDevice(d, d.Adapter().ShaderF16), cfg: c}
 	if err := e.build(p); err != nil {
 		return nil, err
 	}
@@ -68,117 +56,6 @@ func (e *Engine) Config() model.Config { return e.cfg }
 
 // F16 reports whether the weights are stored in f16.
 func (e *Engine) F16() bool { return e.f16 }
-
-// DeviceBytes is the memory the engine's buffers take on the device.
-func (e *Engine) DeviceBytes() uint64 { return e.bytes }
-
-// kernel compiles (once) a kernel with its constants.
-func (e *Engine) kernel(name string, consts map[string]uint32) (Kernel, error) {
-	key := name
-	for k, v := range consts {
-		key += fmt.Sprintf(",%s=%d", k, v)
-	}
-	if k, ok := e.kern[key]; ok {
-		return k, nil
-	}
-	src, err := shaders.Source(name, e.f16, consts)
-	if err != nil {
-		return -1, err
-	}
-	k, err := e.d.CreateKernel(name, src)
-	if err != nil {
-		return -1, err
-	}
-	e.kern[key] = k
-	return k, nil
-}
-
-// buffer makes a zeroed storage buffer of n floats (n >= 1).
-func (e *Engine) buffer(label string, n int) (Buf, error) {
-	size := uint64(4 * max(n, 1))
-	if size > e.d.Adapter().MaxBinding {
-		return -1, fmt.Errorf("gpu: activation %s needs %d bytes, above the adapter's %d-byte storage binding: use a smaller batch", label, size, e.d.Adapter().MaxBinding)
-	}
-	e.bytes += size
-	return e.d.CreateBuffer(label, size, Storage)
-}
-
-// upload makes a storage buffer holding v.
-func (e *Engine) upload(label string, v []float32) (Buf, error) {
-	b, err := e.buffer(label, len(v))
-	if err == nil {
-		e.d.WriteBuffer(b, 0, f32Bytes(v))
-	}
-	return b, err
-}
-
-// uploadWeight stores a weight tensor as wt: f16 (padded to 4 bytes) or f32.
-func (e *Engine) uploadWeight(label string, v []float32) (Buf, error) {
-	if !e.f16 {
-		return e.upload(label, v)
-	}
-	n := (len(v) + 1) / 2 * 2
-	h := make([]uint16, n)
-	for i, f := range v {
-		h[i] = float16.Fromfloat32(f).Bits()
-	}
-	size := uint64(2 * n)
-	e.bytes += size
-	b, err := e.d.CreateBuffer(label, size, Storage)
-	if err == nil {
-		w := make([]uint32, n/2)
-		for i := range w {
-			w[i] = uint32(h[2*i]) | uint32(h[2*i+1])<<16
-		}
-		e.d.WriteBuffer(b, 0, u32Bytes(w))
-	}
-	return b, err
-}
-
-// params makes a uniform buffer holding a kernel's params struct.
-func (e *Engine) params(words ...uint32) (Buf, error) {
-	for len(words)%4 != 0 { // uniform structs are 16-byte multiples
-		words = append(words, 0)
-	}
-	b, err := e.d.CreateBuffer("params", uint64(4*len(words)), Uniform)
-	if err == nil {
-		e.d.WriteBuffer(b, 0, u32Bytes(words))
-	}
-	return b, err
-}
-
-// record appends a dispatch of kernel name with uniform params and buffers.
-func (e *Engine) record(list *[]op, name string, consts map[string]uint32, x, y uint32, params []uint32, bufs ...Buf) error {
-	k, err := e.kernel(name, consts)
-	if err != nil {
-		return err
-	}
-	pb, err := e.params(params...)
-	if err != nil {
-		return err
-	}
-	binds := make([]Binding, 0, len(bufs)+1)
-	binds = append(binds, Binding{Buf: pb})
-	for _, b := range bufs {
-		binds = append(binds, Binding{Buf: b})
-	}
-	g, err := e.d.CreateGroup(k, binds)
-	if err != nil {
-		return fmt.Errorf("gpu: %s: %v", name, err)
-	}
-	*list = append(*list, op{name: name, k: k, g: g, x: x, y: y, z: 1})
-	return nil
-}
-
-// grid256 spreads n threads of 256-wide workgroups over x and y, keeping x
-// within the 65535 workgroups per dimension every adapter allows.
-func grid256(n int) (uint32, uint32) {
-	wg := (n + 255) / 256
-	if wg <= 65535 {
-		return uint32(max(wg, 1)), 1
-	}
-	return 65535, uint32((wg + 65534) / 65535)
-}
 
 // linear records y = x W^T + b for m rows of in features into out features,
 // splitting W by output rows into chunks that fit one storage binding.
@@ -206,7 +83,7 @@ func (e *Engine) linear(list *[]op, label string, w, b []float32, m, in, out int
 		}
 		n := o1 - o0
 		err = e.record(list, "linear", nil, uint32((n+63)/64), uint32((m+63)/64),
-			[]uint32{uint32(m), uint32(n), uint32(in), uint32(xOff), uint32(xStride), uint32(o0), uint32(yStride), hasBias},
+			[]uint32{uint32(m), uint32(n), uint32(in), uint32(xOff), uint32(xStride), uint32(o0), uint32(yStride), hasBias, 0, 0},
 			x, wb, bb, y)
 		if err != nil {
 			return err
@@ -226,7 +103,8 @@ func (e *Engine) layerNorm(list *[]op, in Buf, w []float32, mod Buf, modStride, 
 		return err
 	}
 	N := e.Batch * e.Length
-	return e.record(list, "layernorm", nil, uint32(N), 1,
+	gx, gy := rowGrid(N)
+	return e.record(list, "layernorm", nil, gx, gy,
 		[]uint32{uint32(N), uint32(e.cfg.Hidden), uint32(e.Length), uint32(modStride), uint32(shiftOff), uint32(scaleOff)},
 		in, wb, mod, out)
 }
@@ -276,6 +154,7 @@ func (e *Engine) build(p *model.Params[float32]) error {
 	alloc(&e.a, "a", N*D)
 	alloc(&e.qkv, "qkv", N*3*D)
 	alloc(&e.att, "att", N*D)
+	alloc(&e.attStats, "attention stats", B*H*L*2)
 	alloc(&e.proj, "proj", N*D)
 	alloc(&e.m1, "m1", N*hid)
 	alloc(&e.logits, "logits", N*K)
@@ -314,11 +193,11 @@ func (e *Engine) build(p *model.Params[float32]) error {
 			func() error { return e.linear(f, "attn_qkv", bp.QKV, nil, N, D, 3*D, e.a, 0, D, e.qkv, 3*D) },
 			func() error {
 				gx, gy := grid256(N * D)
-				return e.record(f, "rotary", nil, gx, gy, []uint32{uint32(N), uint32(D), uint32(hd), uint32(L)}, e.qkv, e.cosT, e.sinT)
+				return e.record(f, "rotary", nil, gx, gy, []uint32{uint32(N), uint32(D), uint32(hd), uint32(L), 0}, e.qkv, e.cosT, e.sinT)
 			},
 			func() error {
 				return e.record(f, "attention", map[string]uint32{"HD": uint32(hd)}, uint32((L+63)/64), uint32(B*H),
-					[]uint32{uint32(L), uint32(D), uint32(H)}, e.qkv, e.att)
+					[]uint32{uint32(L), uint32(D), uint32(H)}, e.qkv, e.att, e.attStats)
 			},
 			func() error { return e.linear(f, "attn_out", bp.Out, nil, N, D, D, e.att, 0, D, e.proj, D) },
 			func() error { return e.residual(f, e.h, e.proj, e.mod, 6*D, 2*D) },

@@ -25,11 +25,12 @@ import (
 // harness runs single kernels on the shared test driver.
 type harness struct {
 	t *testing.T
-	e *Engine // an engine without a model: only its helpers are used
+	e *device
 }
 
 func newHarness(t *testing.T) *harness {
-	return &harness{t: t, e: &Engine{d: testDriver(t), kern: map[string]Kernel{}}}
+	d := newDevice(testDriver(t), false)
+	return &harness{t: t, e: &d}
 }
 
 func (h *harness) buf(v []float32) Buf {
@@ -90,7 +91,7 @@ func TestKernelLinear(t *testing.T) {
 			bb, hb = h.buf([]float32{0}), 0
 		}
 		h.run("linear", nil, uint32((n+63)/64), uint32((m+63)/64),
-			[]uint32{uint32(m), uint32(n), uint32(k), uint32(xOff), uint32(xStride), uint32(yOff), uint32(yStride), hb},
+			[]uint32{uint32(m), uint32(n), uint32(k), uint32(xOff), uint32(xStride), uint32(yOff), uint32(yStride), hb, 0, 0},
 			h.buf(x), h.buf(w), bb, y)
 		got := h.read(y, m*yStride)
 		sub := make([]float32, m*n)
@@ -152,7 +153,7 @@ func TestKernelRotaryAndAttention(t *testing.T) {
 	}
 	qb := h.buf(qkv)
 	gx, gy := grid256(B * L * D)
-	h.run("rotary", nil, gx, gy, []uint32{uint32(B * L), uint32(D), uint32(hd), uint32(L)}, qb, h.buf(cosT), h.buf(sinT))
+	h.run("rotary", nil, gx, gy, []uint32{uint32(B * L), uint32(D), uint32(hd), uint32(L), 0}, qb, h.buf(cosT), h.buf(sinT))
 	rotated := h.read(qb, len(qkv))
 	gotQ := make([]float32, len(rotQ))
 	for b := 0; b < B; b++ {
@@ -163,7 +164,7 @@ func TestKernelRotaryAndAttention(t *testing.T) {
 	require.Less(t, relErr(gotQ, rotQ), 1e-6, "rotary")
 
 	out := h.out(B * L * D)
-	h.run("attention", map[string]uint32{"HD": uint32(hd)}, uint32((L+63)/64), uint32(B*H), []uint32{uint32(L), uint32(D), uint32(H)}, qb, out)
+	h.run("attention", map[string]uint32{"HD": uint32(hd)}, uint32((L+63)/64), uint32(B*H), []uint32{uint32(L), uint32(D), uint32(H)}, qb, out, h.out(B*H*L*2))
 	require.Less(t, relErr(h.read(out, B*L*D), want), 2e-6, "attention")
 }
 

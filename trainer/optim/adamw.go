@@ -76,6 +76,33 @@ func (c AdamWConfig) LearningRate(step int) float64 {
 	return c.LR * math.Min(float64(step)/float64(c.Warmup), 1)
 }
 
+// Coefficients are the float32 numbers one step multiplies by, worked out
+// in float64 for step (counted from 1): Update applies them here and the
+// WebGPU trainer's AdamW kernel on the device, so the two cannot drift apart.
+type Coefficients struct {
+	LR         float64 // the step's learning rate
+	StepSize   float32 // lr / (1 - beta1^step)
+	InvSqrtBC2 float32 // 1 / sqrt(1 - beta2^step)
+	Decay      float32 // 1 - lr * weight decay
+	B1, B2     float32 // beta1, beta2
+	OB1, OB2   float32 // 1 - beta1, 1 - beta2, taken in float64: 1-float32(0.999) is off by 1e-5 relative
+	Eps        float32
+}
+
+// CoefficientsAt returns step's coefficients. PyTorch folds the bias
+// corrections into the step size and the denominator:
+// p -= (lr/bc1) * m / (sqrt(v)/sqrt(bc2) + eps).
+func (c AdamWConfig) CoefficientsAt(step int) Coefficients {
+	lr := c.LearningRate(step)
+	bc1 := 1 - math.Pow(c.Beta1, float64(step))
+	bc2 := 1 - math.Pow(c.Beta2, float64(step))
+	return Coefficients{
+		LR: lr, StepSize: float32(lr / bc1), InvSqrtBC2: float32(1 / math.Sqrt(bc2)),
+		Decay: float32(1 - lr*c.WeightDecay), B1: float32(c.Beta1), B2: float32(c.Beta2),
+		OB1: float32(1 - c.Beta1), OB2: float32(1 - c.Beta2), Eps: float32(c.Eps),
+	}
+}
+
 // Update takes one step: params -= lr * (m_hat / (sqrt(v_hat) + eps)) after
 // the decoupled decay params *= 1 - lr*wd. It returns the learning rate used.
 // It panics if the buffers do not have the state's length: that is a
@@ -85,18 +112,9 @@ func (o *AdamW) Update(params, grads []float32) float64 {
 		panic(fmt.Sprintf("adamw: state holds %d parameters, got %d params and %d grads", len(o.M), len(params), len(grads)))
 	}
 	o.Step++
-	c := o.Config
-	lr := c.LearningRate(o.Step)
-	// PyTorch folds the bias corrections into the step size and the
-	// denominator: p -= (lr/bc1) * m / (sqrt(v)/sqrt(bc2) + eps).
-	bc1 := 1 - math.Pow(c.Beta1, float64(o.Step))
-	bc2 := 1 - math.Pow(c.Beta2, float64(o.Step))
-	stepSize := float32(lr / bc1)
-	invSqrtBC2 := float32(1 / math.Sqrt(bc2))
-	decay := float32(1 - lr*c.WeightDecay)
-	b1, b2 := float32(c.Beta1), float32(c.Beta2)
-	ob1, ob2 := float32(1-c.Beta1), float32(1-c.Beta2) // in float64: 1-float32(0.999) is off by 1e-5 relative
-	eps := float32(c.Eps)
+	k := o.Config.CoefficientsAt(o.Step)
+	stepSize, invSqrtBC2, decay := k.StepSize, k.InvSqrtBC2, k.Decay
+	b1, b2, ob1, ob2, eps := k.B1, k.B2, k.OB1, k.OB2, k.Eps
 	m, v := o.M[:len(params)], o.V[:len(params)]
 	grads = grads[:len(params)]
 	for i, g := range grads {
@@ -106,5 +124,5 @@ func (o *AdamW) Update(params, grads []float32) float64 {
 		denom := float32(math.Sqrt(float64(vi)))*invSqrtBC2 + eps
 		params[i] = params[i]*decay - stepSize*mi/denom
 	}
-	return lr
+	return k.LR
 }

@@ -2,6 +2,10 @@ package optim
 
 import "math"
 
+// ClipEps is PyTorch's clip_grad_norm_ guard: the factor is
+// maxNorm/(norm+ClipEps). The WebGPU trainer's clip kernel gets it from here.
+const ClipEps = 1e-6
+
 // GlobalNorm is the Euclidean norm of all gradients together, accumulated in
 // float64 so that millions of small squares do not lose their low bits.
 func GlobalNorm(grads []float32) float64 {
@@ -14,7 +18,7 @@ func GlobalNorm(grads []float32) float64 {
 
 // ClipGlobalNorm scales grads so that their global norm is at most maxNorm
 // and returns the norm before clipping. Like PyTorch's clip_grad_norm_, the
-// factor is maxNorm/(norm+1e-6), applied only when it is below 1. A maxNorm
+// factor is maxNorm/(norm+ClipEps), applied only when it is below 1. A maxNorm
 // <= 0 disables clipping (the norm is still returned, for logging). A
 // non-finite norm is returned as is and the gradients are left alone: the
 // caller must skip that step rather than scale NaNs into the weights.
@@ -23,7 +27,7 @@ func ClipGlobalNorm(grads []float32, maxNorm float64) float64 {
 	if maxNorm <= 0 || math.IsNaN(norm) || math.IsInf(norm, 0) {
 		return norm
 	}
-	coef := maxNorm / (norm + 1e-6)
+	coef := maxNorm / (norm + ClipEps)
 	if coef >= 1 {
 		return norm
 	}
