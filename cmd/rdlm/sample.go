@@ -31,7 +31,7 @@ type sampleFlags struct {
 	model, prompt, template, trace string
 	png                            string // image models: the PNG grid to write
 	backend, webgpuLib             string
-	rule                           string // the walk's step rule
+	rule, grid                     string // the walk's step rule and time grid
 	steps, length, n, batch        int
 	seed                           uint64
 	raw, asJSON                    bool
@@ -53,6 +53,7 @@ func runSample(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON line per sample")
 	fs.StringVar(&f.png, "png", "", "image models: write the --n samples as one PNG grid to FILE")
 	fs.StringVar(&f.rule, "rule", sampler.RuleEuler, "the walk's step: euler (the reference's geodesic random walk) or bridge (draw each position's endpoint from the network, step along its bridge: for few steps; CPU only)")
+	fs.StringVar(&f.grid, "grid", sampler.GridUniform, "the walk's times: uniform (the reference's) or focus (denser in the middle, where the walk decides; CPU only)")
 	fs.StringVar(&f.backend, "backend", "cpu", "where the network runs: cpu, or webgpu (the WGSL engine; the same seed gives the same text up to float rounding)")
 	fs.StringVar(&f.webgpuLib, "webgpu-lib", "", "webgpu.h library (Dawn or wgpu-native) for --backend webgpu; default $"+gpu.LibraryEnv+", then the test installer's copy, then the system's")
 	if err := parseFlags(fs, args); err != nil {
@@ -108,10 +109,14 @@ func (f *sampleFlags) check() error {
 		return usagef("give --prompt or --template, not both")
 	case f.backend != "cpu" && f.backend != "webgpu":
 		return usagef("--backend is cpu or webgpu, not %q", f.backend)
-	case f.rule != sampler.RuleEuler && f.rule != sampler.RuleBridge:
-		return usagef("--rule is %s or %s, not %q", sampler.RuleEuler, sampler.RuleBridge, f.rule)
-	case f.rule == sampler.RuleBridge && f.backend != "cpu":
-		return usagef("--rule %s runs on the CPU only (--backend cpu)", sampler.RuleBridge)
+	case f.rule != sampler.RuleEuler && f.rule != sampler.RuleBridge && f.rule != sampler.RuleExact:
+		return usagef("--rule is %s, %s or %s, not %q", sampler.RuleEuler, sampler.RuleExact, sampler.RuleBridge, f.rule)
+	case f.rule != sampler.RuleEuler && f.backend != "cpu":
+		return usagef("--rule %s runs on the CPU only (--backend cpu)", f.rule)
+	case f.grid != sampler.GridUniform && f.grid != sampler.GridFocus:
+		return usagef("--grid is %s or %s, not %q", sampler.GridUniform, sampler.GridFocus, f.grid)
+	case f.grid != sampler.GridUniform && f.backend != "cpu":
+		return usagef("--grid %s runs on the CPU only (--backend cpu)", f.grid)
 	case f.set["steps"] && f.steps < 1:
 		return usagef("--steps must be >= 1, got %d", f.steps)
 	case f.steps > sampler.MaxSteps: // the walk's time grid is allocated up front
@@ -190,7 +195,7 @@ func newSampleJob(f *sampleFlags, c *ckpt.Checkpoint) (*sampleJob, error) {
 		return nil, err
 	}
 	scfg := sampler.Config{
-		Batch: j.batch, Length: j.length, Vocab: mc.Vocab, Steps: j.steps, Schedule: sched, Mixture: mix, Rule: f.rule,
+		Batch: j.batch, Length: j.length, Vocab: mc.Vocab, Steps: j.steps, Schedule: sched, Mixture: mix, Rule: f.rule, Grid: f.grid,
 	}
 	var den model.Denoiser
 	if f.backend == "webgpu" {

@@ -23,8 +23,22 @@ type Config struct {
 	Steps    int               // walk steps S
 	Schedule schedule.Schedule // beta_t and gamma_t
 	Mixture  process.Mixture   // the training mixture: picks the start point
-	Rule     string            // RuleEuler (default, the reference's) or RuleBridge
+	Rule     string            // RuleEuler (default, the reference's), RuleExact or RuleBridge
+	Grid     string            // GridUniform (default, the reference's) or GridFocus
 }
+
+// The time grids (Config.Grid).
+const (
+	GridUniform = "uniform" // t_i = (1-1e-5) i/S
+	// GridFocus spends the steps where the walk decides: the NELBO integrand
+	// of trained models lives between t = 0.1 and 0.8 and peaks near the
+	// middle, so the grid is t(u) = (1-1e-5)(u + c sin(2 pi u)/(2 pi)) at
+	// u = i/S with c = FocusStrength: steps 1-c times as long as uniform
+	// ones at t = 1/2 and 1+c times near both ends.
+	GridFocus = "focus"
+	// FocusStrength is c.
+	FocusStrength = 0.8
+)
 
 // The step rules (Config.Rule).
 const (
@@ -38,6 +52,13 @@ const (
 	// its step stays exact as t -> 1 where the Euler step overshoots. It is
 	// meant for few steps.
 	RuleBridge = "bridge"
+	// RuleExact keeps the mixture drift's direction but takes each step
+	// with the pull and noise that are exact for a bridge near its vertex
+	// (process.BridgeStep's): over [t, t+h] the share a = 1 - I(t+h)/I(t)
+	// of the way, noise of variance I(t+h) a, where Euler takes gamma h and
+	// beta h. The two agree for short steps; for long ones near t = 1, Euler
+	// overshoots and leaves the noise of its last step unpulled.
+	RuleExact = "exact"
 )
 
 // MaxSteps bounds the steps of a walk: its time grid is allocated up front,
@@ -61,8 +82,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("sampler: no schedule")
 	case uint64(c.Length) > math.MaxUint32:
 		return fmt.Errorf("sampler: length %d does not fit the 32-bit position of the noise counter", c.Length)
-	case c.Rule != "" && c.Rule != RuleEuler && c.Rule != RuleBridge:
-		return fmt.Errorf("sampler: step rule %q: want %q or %q", c.Rule, RuleEuler, RuleBridge)
+	case c.Grid != "" && c.Grid != GridUniform && c.Grid != GridFocus:
+		return fmt.Errorf("sampler: time grid %q: want %q or %q", c.Grid, GridUniform, GridFocus)
+	case c.Rule != "" && c.Rule != RuleEuler && c.Rule != RuleBridge && c.Rule != RuleExact:
+		return fmt.Errorf("sampler: step rule %q: want %q, %q or %q", c.Rule, RuleEuler, RuleExact, RuleBridge)
 	}
 	return c.Mixture.Validate()
 }
@@ -121,6 +144,9 @@ func New(d model.Denoiser, cfg Config) (*Sampler, error) {
 	var err error
 	if s.dt, err = process.SamplingGrid(s.grid); err != nil {
 		return nil, err
+	}
+	if cfg.Grid == GridFocus {
+		focusGrid(s.grid)
 	}
 	if cfg.Rule == RuleBridge {
 		s.blocksPerStep++ // the endpoint's uniform: the first word of one more block
@@ -222,11 +248,18 @@ func (s *Sampler) step(i int, seed, first uint64, n int) error {
 			}
 			continue
 		}
-		if err := process.GenerativeDrift(s.drift, x, p, gamma); err != nil {
+		g, b, dt := gamma, beta, s.dt
+		if s.cfg.Grid == GridFocus {
+			dt = s.grid[i+1] - ti
+		}
+		if s.cfg.Rule == RuleExact {
+			g, b, dt = exactStep(s.cfg.Schedule, ti, s.grid[i+1])
+		}
+		if err := process.GenerativeDrift(s.drift, x, p, g); err != nil {
 			return err
 		}
 		s.stream.Seek(uint64(i) * s.blocksPerStep)
-		process.GRWStep(x, s.drift, beta, s.dt, &s.stream)
+		process.GRWStep(x, s.drift, b, dt, &s.stream)
 	}
 	if observe {
 		s.info = StepInfo{Step: i, T: ti, First: first, N: n, L: L, Top: s.top[:rows], Prob: s.prob[:rows]}
@@ -257,4 +290,25 @@ func drawFrom(p []float32, u float64) int {
 		}
 	}
 	return len(p) - 1
+}
+
+// exactStep is the step from t0 to t1 in the drift and diffusion rates that
+// GRWStep takes: gamma_eff dt = a = 1 - I(t1)/I(t0) and beta_eff dt =
+// I(t1) a (see RuleExact).
+func exactStep(sched schedule.Schedule, t0, t1 float64) (gamma, beta, dt float64) {
+	dt = t1 - t0
+	i1 := sched.IntBeta(t1)
+	a := 1 - i1/sched.IntBeta(t0)
+	return a / dt, i1 * a / dt, dt
+}
+
+// focusGrid rewrites a uniform grid (last point 1-SamplingEps) as GridFocus.
+func focusGrid(grid []float64) {
+	n := len(grid) - 1
+	top := grid[n]
+	for i := range grid {
+		u := float64(i) / float64(n)
+		grid[i] = top * (u + FocusStrength*math.Sin(2*math.Pi*u)/(2*math.Pi))
+	}
+	grid[0], grid[n] = 0, top
 }
