@@ -43,6 +43,9 @@ func TestSharedSnippetsAreIncluded(t *testing.T) {
 		require.Equal(t, 1, strings.Count(src, "fn reduce("), name)
 		require.Less(t, strings.Index(src, "fn reduce("), strings.Index(src, "@compute"), name)
 	}
+	src, err := Source("timeembed", false, nil)
+	require.NoError(t, err)
+	require.Equal(t, 1, strings.Count(src, "fn sin_small("))
 	for _, name := range []string{"clip", "adamw"} {
 		src, err := Source(name, false, nil)
 		require.NoError(t, err)

@@ -2,6 +2,7 @@ package gpu
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/rdlm-go/rdlm/shaders"
 	"github.com/x448/float16"
@@ -175,4 +176,22 @@ func rowGrid(n int) (uint32, uint32) {
 		return uint32(max(n, 1)), 1
 	}
 	return 65535, uint32((n + 65534) / 65535)
+}
+
+// describeOps counts a command list's dispatches by kernel name, in order
+// of first appearance: "linear x12 layernorm x5 ...".
+func describeOps(ops []op) string {
+	count := map[string]int{}
+	var order []string
+	for _, o := range ops {
+		if count[o.name] == 0 {
+			order = append(order, o.name)
+		}
+		count[o.name]++
+	}
+	var b strings.Builder
+	for _, n := range order {
+		fmt.Fprintf(&b, "%s x%d ", n, count[n])
+	}
+	return strings.TrimSpace(b.String())
 }

@@ -16,6 +16,17 @@
 //     activation buffer, pipeline and bind group created once, and a command
 //     stream per forward pass or per sampling step (Engine.Forward makes it a
 //     model.Denoiser; Walk runs the whole walk on the device).
+//   - TrainEngine trains one model on one Driver: weights, gradient, AdamW
+//     moments and EMA on the device in segments that fit a storage binding,
+//     every activation the backward needs saved, and one command stream per
+//     optimiser step (forward, cross-entropy and backward per micro-batch,
+//     then the global norm, the clip and AdamW with the EMA fused). The host
+//     writes the step's inputs and scalars and reads the loss and gradient
+//     norm back only when it logs. model.Net with trainer/optim is its
+//     reference; train.go's tests say by how much they differ.
+//
+// Both share device.go: the kernel cache, buffers and recorded command
+// lists (dispatches and copies), replayed without allocating.
 //
 // Every kernel is tested against the CPU reference (core/nn, core/model,
 // core/process) with stated error bounds; see kernels_test.go.

@@ -3,7 +3,6 @@ package gpu
 import (
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/nn"
@@ -116,24 +115,28 @@ func (e *Engine) residual(list *[]op, h, y, mod Buf, modStride, gateOff int) err
 		[]uint32{uint32(N), uint32(D), uint32(e.Length), uint32(modStride), uint32(gateOff)}, h, y, mod)
 }
 
+// timeFrequencies are the time embedding's frequencies f_j, j < 128,
+// rounded as nn.TimeEmbedding rounds them.
+func timeFrequencies() []float32 {
+	half := model.TimeFeatures / 2
+	freq := make([]float32, half)
+	for j := range freq {
+		a := float32(-math.Log(10000)) * float32(j) / float32(half)
+		freq[j] = float32(math.Exp(float64(a)))
+	}
+	return freq
+}
+
 // build creates the buffers and records the forward pass.
 func (e *Engine) build(p *model.Params[float32]) error {
 	c := e.cfg
 	B, L, D, K, C, H := e.Batch, e.Length, c.Hidden, c.Vocab, c.Cond, c.Heads
 	hd, N, hid := c.HeadDim(), B*L, model.MLPRatio*c.Hidden
-	if hd%2 != 0 {
-		return fmt.Errorf("gpu: head size %d must be even for rotary embeddings", hd)
-	}
-	if 2*32*hd*4 > int(e.d.Adapter().MaxWGStore) {
-		return fmt.Errorf("gpu: head size %d needs %d bytes of workgroup memory in attention, the adapter has %d", hd, 2*32*hd*4, e.d.Adapter().MaxWGStore)
+	if err := checkAttention(c, e.d.Adapter()); err != nil {
+		return err
 	}
 	half := model.TimeFeatures / 2
-	freq := make([]float32, half)
-	for j := range freq {
-		// The embedding's frequencies, rounded as nn.TimeEmbedding rounds them.
-		a := float32(-math.Log(10000)) * float32(j) / float32(half)
-		freq[j] = float32(math.Exp(float64(a)))
-	}
+	freq := timeFrequencies()
 	cosT, sinT := make([]float32, L*hd/2), make([]float32, L*hd/2)
 	nn.RotaryTable(cosT, sinT, L, hd)
 
@@ -267,18 +270,4 @@ func (e *Engine) run(ops []op) {
 
 // Kernels lists the dispatches of one forward pass by kernel name, with
 // how many of each: what the per-kernel timings cover.
-func (e *Engine) Kernels() string {
-	count := map[string]int{}
-	var order []string
-	for _, o := range e.forward {
-		if count[o.name] == 0 {
-			order = append(order, o.name)
-		}
-		count[o.name]++
-	}
-	var b strings.Builder
-	for _, n := range order {
-		fmt.Fprintf(&b, "%s x%d ", n, count[n])
-	}
-	return strings.TrimSpace(b.String())
-}
+func (e *Engine) Kernels() string { return describeOps(e.forward) }

@@ -96,6 +96,7 @@ type native struct {
 
 	enc, pass uintptr
 	cmd       [1]uintptr // the finished command buffer, submitted by address
+	argv      [6]uintptr // the arguments of the call in progress (see call)
 	staging   uintptr    // map-read buffer for Read, grown on demand
 	stageSize uint64
 }
@@ -122,7 +123,7 @@ func Open(opts Options) (Driver, error) {
 func (d *native) wait(what string) error {
 	deadline := time.Now().Add(2 * time.Minute)
 	for spins := 0; !async.done; spins++ {
-		d.l.instanceProcessEvents(d.instance)
+		d.call(d.l.instanceProcessEvents, d.instance)
 		if async.done {
 			break
 		}
@@ -234,6 +235,16 @@ func backendName(b uint32) string {
 
 func (d *native) Adapter() AdapterInfo { return d.info }
 
+// call invokes a C function with up to six integer arguments through
+// purego.SyscallN, passing them in the driver's own argv: a fresh variadic
+// slice would escape to the heap on every call, and the stream methods run
+// per dispatch and must not allocate.
+func (d *native) call(fn uintptr, args ...uintptr) uintptr {
+	n := copy(d.argv[:], args)
+	r, _, _ := purego.SyscallN(fn, d.argv[:n]...)
+	return r
+}
+
 // takeError returns and clears the device's first uncaptured error.
 func (d *native) takeError() error {
 	errMu.Lock()
@@ -276,7 +287,7 @@ func (d *native) WriteBuffer(b Buf, offset uint64, data []byte) {
 	if len(data) == 0 {
 		return
 	}
-	purego.SyscallN(d.l.writeBuf, d.queue, d.bufs[b], uintptr(offset), uintptr(unsafe.Pointer(&data[0])), uintptr(len(data)))
+	d.call(d.l.writeBuf, d.queue, d.bufs[b], uintptr(offset), uintptr(unsafe.Pointer(&data[0])), uintptr(len(data)))
 	runtime.KeepAlive(data)
 }
 
@@ -323,38 +334,38 @@ func (d *native) CreateGroup(k Kernel, bindings []Binding) (Group, error) {
 }
 
 func (d *native) BeginStream() {
-	d.enc, _, _ = purego.SyscallN(d.l.createEncoder, d.device, 0)
+	d.enc = d.call(d.l.createEncoder, d.device, 0)
 }
 
 func (d *native) Dispatch(k Kernel, g Group, x, y, z uint32) {
 	if d.pass == 0 {
-		d.pass, _, _ = purego.SyscallN(d.l.beginPass, d.enc, 0)
+		d.pass = d.call(d.l.beginPass, d.enc, 0)
 	}
-	purego.SyscallN(d.l.setPipeline, d.pass, d.kernels[k])
-	purego.SyscallN(d.l.setBindGroup, d.pass, 0, d.groups[g], 0, 0)
-	purego.SyscallN(d.l.dispatch, d.pass, uintptr(x), uintptr(y), uintptr(z))
+	d.call(d.l.setPipeline, d.pass, d.kernels[k])
+	d.call(d.l.setBindGroup, d.pass, 0, d.groups[g], 0, 0)
+	d.call(d.l.dispatch, d.pass, uintptr(x), uintptr(y), uintptr(z))
 }
 
 func (d *native) endPass() {
 	if d.pass != 0 {
-		purego.SyscallN(d.l.endPass, d.pass)
-		purego.SyscallN(d.l.releasePass, d.pass)
+		d.call(d.l.endPass, d.pass)
+		d.call(d.l.releasePass, d.pass)
 		d.pass = 0
 	}
 }
 
 func (d *native) Copy(src Buf, srcOff uint64, dst Buf, dstOff uint64, size uint64) {
 	d.endPass()
-	purego.SyscallN(d.l.copyB2B, d.enc, d.bufs[src], uintptr(srcOff), d.bufs[dst], uintptr(dstOff), uintptr(size))
+	d.call(d.l.copyB2B, d.enc, d.bufs[src], uintptr(srcOff), d.bufs[dst], uintptr(dstOff), uintptr(size))
 }
 
 func (d *native) Submit() error {
 	d.endPass()
-	cmd, _, _ := purego.SyscallN(d.l.finish, d.enc, 0)
+	cmd := d.call(d.l.finish, d.enc, 0)
 	d.cmd[0] = cmd
-	purego.SyscallN(d.l.submit, d.queue, 1, uintptr(unsafe.Pointer(&d.cmd[0])))
-	purego.SyscallN(d.l.releaseCmd, cmd)
-	purego.SyscallN(d.l.releaseEnc, d.enc)
+	d.call(d.l.submit, d.queue, 1, uintptr(unsafe.Pointer(&d.cmd[0])))
+	d.call(d.l.releaseCmd, cmd)
+	d.call(d.l.releaseEnc, d.enc)
 	d.enc = 0
 	return d.takeError()
 }
@@ -377,7 +388,7 @@ func (d *native) Read(b Buf, offset uint64, dst []byte) error {
 		d.stageSize = size
 	}
 	d.BeginStream()
-	purego.SyscallN(d.l.copyB2B, d.enc, d.bufs[b], uintptr(offset), d.staging, 0, uintptr(size))
+	d.call(d.l.copyB2B, d.enc, d.bufs[b], uintptr(offset), d.staging, 0, uintptr(size))
 	if err := d.Submit(); err != nil {
 		return err
 	}

@@ -72,7 +72,6 @@ type lib struct {
 
 	createInstance         func(desc uintptr) uintptr
 	instanceRequestAdapter func(inst uintptr, opts *requestAdapterOptions, cb callbackInfo) uint64
-	instanceProcessEvents  func(inst uintptr)
 	adapterGetInfo         func(a uintptr, info *adapterInfo) uint32
 	adapterInfoFree        func(info adapterInfo)
 	adapterGetLimits       func(a uintptr, l *limits) uint32
@@ -89,9 +88,10 @@ type lib struct {
 	bufferUnmap            func(b uintptr)
 	queueWorkDone          func(q uintptr, cb callbackInfo) uint64
 
-	// Called per step through purego.SyscallN (no reflection, no garbage).
+	// Called per step through native.call (no reflection, no garbage).
 	createEncoder, beginPass, setPipeline, setBindGroup, dispatch, endPass uintptr
 	releasePass, copyB2B, finish, submit, releaseCmd, releaseEnc, writeBuf uintptr
+	instanceProcessEvents                                                  uintptr // pumped while waiting
 
 	// Releases, called once per object at Close.
 	release map[string]uintptr
@@ -151,7 +151,6 @@ func bind(h uintptr, path string) (l *lib, err error) {
 	reg := func(fp any, name string) { purego.RegisterLibFunc(fp, h, name) }
 	reg(&l.createInstance, "wgpuCreateInstance")
 	reg(&l.instanceRequestAdapter, "wgpuInstanceRequestAdapter")
-	reg(&l.instanceProcessEvents, "wgpuInstanceProcessEvents")
 	reg(&l.adapterGetInfo, "wgpuAdapterGetInfo")
 	reg(&l.adapterInfoFree, "wgpuAdapterInfoFreeMembers")
 	reg(&l.adapterGetLimits, "wgpuAdapterGetLimits")
@@ -187,6 +186,7 @@ func bind(h uintptr, path string) (l *lib, err error) {
 	l.releaseCmd = sym("wgpuCommandBufferRelease")
 	l.releaseEnc = sym("wgpuCommandEncoderRelease")
 	l.writeBuf = sym("wgpuQueueWriteBuffer")
+	l.instanceProcessEvents = sym("wgpuInstanceProcessEvents")
 	for _, n := range []string{"Instance", "Adapter", "Device", "Queue", "Buffer", "ShaderModule",
 		"ComputePipeline", "BindGroupLayout", "BindGroup"} {
 		l.release[n] = sym("wgpu" + n + "Release")
