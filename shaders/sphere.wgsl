@@ -24,6 +24,8 @@ struct Params {
 var<workgroup> held: i32;
 
 //!use reduce
+//!use sincos
+//!use philox
 
 // thetaOverSin is theta/sin(theta), theta = arccos(c), for a clipped cosine;
 // atan2 keeps theta accurate near c = 1 where acos loses digits in f32.
@@ -34,39 +36,6 @@ fn theta_over_sin(c: f32) -> f32 {
 
 fn clip_cos(c: f32) -> f32 {
 	return clamp(c, -1.0 + LOG_CLIP, 1.0 - LOG_CLIP);
-}
-
-// mul32 is the full 64-bit product of two words as (hi, lo), from 16-bit
-// halves: WGSL has no 64-bit integers.
-fn mul32(a: u32, b: u32) -> vec2<u32> {
-	let al = a & 0xffffu;
-	let ah = a >> 16u;
-	let bl = b & 0xffffu;
-	let bh = b >> 16u;
-	let ll = al * bl;
-	let lh = al * bh;
-	let hl = ah * bl;
-	let hh = ah * bh;
-	let mid = (ll >> 16u) + (lh & 0xffffu) + (hl & 0xffffu);
-	let lo = (ll & 0xffffu) | (mid << 16u);
-	let hi = hh + (lh >> 16u) + (hl >> 16u) + (mid >> 16u);
-	return vec2<u32>(hi, lo);
-}
-
-fn philox(key: vec2<u32>, ctr: vec4<u32>) -> vec4<u32> {
-	var k = key;
-	var c = ctr;
-	for (var r = 0u; r < PHILOX_ROUNDS; r++) {
-		let a = mul32(PHILOX_MUL_A, c.x);
-		let b = mul32(PHILOX_MUL_B, c.z);
-		c = vec4<u32>(b.x ^ c.y ^ k.x, b.y, a.x ^ c.w ^ k.y, a.y);
-		k += vec2<u32>(PHILOX_WEYL_A, PHILOX_WEYL_B);
-	}
-	return c;
-}
-
-fn unit(w: u32) -> f32 {
-	return (f32(w) + 0.5) * 2.3283064365386963e-10;
 }
 
 @compute @workgroup_size(64)
@@ -122,16 +91,15 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li: 
 			w0 = blk.z;
 			w1 = blk.w;
 		}
-		let rad = sqrt(-2.0 * log(unit(w0)));
-		let ang = 6.283185307179586 * unit(w1);
+		let z = box_muller(w0, w1);
 		let i0 = 2u * m;
 		let x0 = x[xb + i0];
-		let v0 = p.sd * rad * cos(ang) + p.dt * (p.gamma * (tmp[xb + i0] - coef * x0));
+		let v0 = p.sd * z.x + p.dt * (p.gamma * (tmp[xb + i0] - coef * x0));
 		tmp[xb + i0] = v0;
 		xv += x0 * v0;
 		if (i0 + 1u < p.v) {
 			let x1 = x[xb + i0 + 1u];
-			let v1 = p.sd * rad * sin(ang) + p.dt * (p.gamma * (tmp[xb + i0 + 1u] - coef * x1));
+			let v1 = p.sd * z.y + p.dt * (p.gamma * (tmp[xb + i0 + 1u] - coef * x1));
 			tmp[xb + i0 + 1u] = v1;
 			xv += x1 * v1;
 		}

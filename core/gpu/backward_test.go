@@ -332,7 +332,7 @@ func TestKernelCrossEntropy(t *testing.T) {
 func stepWords(step, slot int, c optim.Coefficients, emaW float32) []uint32 {
 	f := math.Float32bits
 	return []uint32{uint32(step), uint32(slot), f(c.StepSize), f(c.InvSqrtBC2), f(c.Decay), f(emaW),
-		f(c.B1), f(c.B2), f(c.OB1), f(c.OB2), f(c.Eps), 0}
+		f(c.B1), f(c.B2), f(c.OB1), f(c.OB2), f(c.Eps), 0, 0, 0, 0, 0}
 }
 
 // TestKernelGlobalNormClipAdamW runs the optimiser's kernels as a step does:
@@ -357,7 +357,7 @@ func TestKernelGlobalNormClipAdamW(t *testing.T) {
 	const groups = 7
 	partial := h.out(2 * groups)
 	scal := h.buf(make([]float32, 4+2*8))
-	stepU, err := h.e.d.CreateBuffer("step", 48, Uniform)
+	stepU, err := h.e.d.CreateBuffer("step", 64, Uniform)
 	require.NoError(t, err)
 	type seg struct{ p, g, m, v, s Buf }
 	var bufs []seg

@@ -24,6 +24,11 @@ type TrainConfig struct {
 	// LogSteps is how many steps' (loss, norm) the device keeps between two
 	// ReadLog calls (>= 1): the host reads them at its log interval.
 	LogSteps int
+	// Seed keys the random streams of the inputs drawn on the device
+	// (SetDraws): the objective's seed, so both paths draw the same noise.
+	Seed uint64
+	// Masked makes SetDraws build MDLM inputs (masks) instead of RDLM's x_t.
+	Masked bool
 }
 
 func (tc TrainConfig) micro() int {
@@ -54,6 +59,21 @@ type StepCoefficients struct {
 	StepSize, InvSqrtBC2, Decay float32 // AdamW: lr/bc1, 1/sqrt(bc2), 1 - lr*wd
 	B1, B2, OB1, OB2, Eps       float32 // AdamW: beta1, beta2, 1-beta1, 1-beta2, eps
 	EMAWeight                   float32 // 1 - the EMA's decay at this update
+}
+
+// SequenceDraw is one sequence's share of a step's inputs, drawn on the
+// host (objective.DrawSequences, as the trainer converts it); the device
+// draws the rest per position (SetDraws).
+type SequenceDraw struct {
+	T         float64 // the network's time input
+	RowWeight float64 // each position's loss weight: the time weight over the batch size
+	// RDLM: whether the bridge starts at u (else at e_m), and the x_t
+	// tables' alpha and rho at that start and T.
+	Uniform    bool
+	Alpha, Rho float64
+	// MDLM: a position is masked when its word is below MaskBelow
+	// (objective.MaskBelow, 0 to 2^32).
+	MaskBelow uint64
 }
 
 // StepLog is what the device records of one step.
@@ -109,6 +129,7 @@ type TrainEngine struct {
 
 	// Step inputs, for the whole batch.
 	x, t, tokens, roww Buf // (B, L, K), (B), (B*L) u32, (B*L) row weights of the loss
+	seqs               Buf // (B, 8) words: corrupt.wgsl's per-sequence draws
 
 	// Activations of one pass (mb sequences, N = mb*L rows).
 	temb, z1, s1, z2, c Buf   // time path: (mb, 256), then (mb, C) each
@@ -134,8 +155,12 @@ type TrainEngine struct {
 	loss       []([]op) // per micro-batch: cross-entropy and its sum
 	body, back []op     // the rest of the forward; the backward down to the embedding
 	opt        []op     // global norm, clip, AdamW + EMA
+	corrupt    []op     // the inputs drawn on the device (SetDraws)
 
-	stepWords [12]uint32
+	stepWords [16]uint32
+	seqHost   []uint32  // (B, 8) staging for seqs
+	tHost     []float32 // (B) staging for t
+	onDevice  bool      // the next pass draws its inputs (SetDraws, not SetInputs)
 	scalHost  []float32 // read-back of scal
 	step      int       // steps submitted
 	logged    int       // steps whose log has been read
@@ -263,6 +288,7 @@ func (e *TrainEngine) build(p *model.Params[float32]) error {
 	alloc(&e.t, "t", B)
 	alloc(&e.tokens, "tokens", B*L)
 	alloc(&e.roww, "row weights", B*L)
+	alloc(&e.seqs, "sequence draws", B*8)
 	alloc(&e.temb, "temb", mb*model.TimeFeatures)
 	alloc(&e.z1, "z1", mb*C)
 	alloc(&e.s1, "s1", mb*C)
@@ -318,6 +344,7 @@ func (e *TrainEngine) build(p *model.Params[float32]) error {
 		return err
 	}
 	e.scalHost = make([]float32, scalLog+2*e.tc.LogSteps)
+	e.seqHost, e.tHost = make([]uint32, B*8), make([]float32, B)
 	cosT, sinT := make([]float32, L*hd/2), make([]float32, L*hd/2)
 	nn.RotaryTable(cosT, sinT, L, hd)
 	if e.freq, err = e.upload("freq", timeFrequencies()); err != nil {
@@ -586,6 +613,16 @@ func (e *TrainEngine) recordStep() error {
 		func() error { return e.backward(b, time0, mb, e.ds, e.temb, 0, e.none, false) },
 	)
 
+	// The inputs, when drawn on the device: one workgroup per position.
+	add(func() error {
+		rows := e.tc.Batch * L
+		rx, ry := rowGrid(rows)
+		key := [2]uint32{uint32(e.tc.Seed), uint32(e.tc.Seed >> 32)}
+		return e.record(&e.corrupt, "corrupt", nil, rx, ry,
+			[]uint32{uint32(rows), uint32(L), uint32(K), uint32(K + 1), b2u(e.tc.Masked), key[0], key[1]},
+			e.stepU, e.seqs, e.tokens, e.x, e.roww)
+	})
+
 	// The optimiser: squared-norm partial sums per segment, the clip, AdamW.
 	o := &e.opt
 	base := 0
@@ -670,7 +707,54 @@ func (e *TrainEngine) SetInputs(x, t []float32, tokens []int32, rowWeights []flo
 	e.d.WriteBuffer(e.t, 0, f32Bytes(t))
 	e.d.WriteBuffer(e.tokens, 0, i32Bytes(tokens))
 	e.d.WriteBuffer(e.roww, 0, f32Bytes(rowWeights))
+	e.onDevice = false
 	return nil
+}
+
+// SetDraws writes a step's targets (B*L) and per-sequence draws (B), from
+// which the step draws its inputs on the device (corrupt.wgsl): RDLM's x_t
+// or MDLM's masks, from the random streams seqBase + s (sequence s) and
+// posBase + i (position i of the batch) of the engine's seed
+// (objective.StreamBases of the step).
+func (e *TrainEngine) SetDraws(tokens []int32, draws []SequenceDraw, seqBase, posBase uint64) error {
+	B, L := e.tc.Batch, e.tc.Length
+	if len(tokens) != B*L || len(draws) != B {
+		return fmt.Errorf("gpu: %d targets and %d sequence draws, want %d and %d", len(tokens), len(draws), B*L, B)
+	}
+	if uint32(seqBase)&(1<<28-1) != 0 || uint32(posBase)&(1<<28-1) != 0 || B*L > 1<<28 {
+		return fmt.Errorf("gpu: stream bases %#x, %#x leave no 28-bit index field", seqBase, posBase)
+	}
+	for s, d := range draws {
+		w := e.seqHost[8*s : 8*s+8]
+		start, all, below := uint32(0), uint32(0), uint32(0)
+		if d.Uniform {
+			start = 1
+		}
+		if d.MaskBelow >= 1<<32 {
+			all = 1
+		} else {
+			below = uint32(d.MaskBelow)
+		}
+		w[0], w[1], w[2], w[3] = math.Float32bits(float32(d.Alpha)), math.Float32bits(float32(d.Rho)), start, below
+		w[4], w[5] = all, math.Float32bits(float32(d.RowWeight))
+		e.tHost[s] = float32(d.T)
+	}
+	e.stepWords[12], e.stepWords[13] = uint32(seqBase), uint32(seqBase>>32)
+	e.stepWords[14], e.stepWords[15] = uint32(posBase), uint32(posBase>>32)
+	e.d.WriteBuffer(e.seqs, 0, u32Bytes(e.seqHost))
+	e.d.WriteBuffer(e.t, 0, f32Bytes(e.tHost))
+	e.d.WriteBuffer(e.tokens, 0, i32Bytes(tokens))
+	e.onDevice = true
+	return nil
+}
+
+// ReadInputs copies the network inputs of the last pass back, x (B, L, K)
+// and the row weights (B*L): for tests of the device draws.
+func (e *TrainEngine) ReadInputs(x, rowWeights []float32) error {
+	if err := e.d.Read(e.x, 0, f32Bytes(x)); err != nil {
+		return err
+	}
+	return e.d.Read(e.roww, 0, f32Bytes(rowWeights))
 }
 
 // i32Bytes views an int32 slice as bytes (no copy).
@@ -692,9 +776,11 @@ func (e *TrainEngine) Step(step int, k StepCoefficients) error {
 		return fmt.Errorf("gpu: step %d out of range", step)
 	}
 	f := math.Float32bits
-	e.stepWords = [12]uint32{uint32(step), uint32(e.step % e.tc.LogSteps), f(k.StepSize), f(k.InvSqrtBC2),
-		f(k.Decay), f(k.EMAWeight), f(k.B1), f(k.B2), f(k.OB1), f(k.OB2), f(k.Eps), 0}
-	e.d.WriteBuffer(e.stepU, 0, u32Bytes(e.stepWords[:]))
+	w := &e.stepWords
+	w[0], w[1], w[2], w[3] = uint32(step), uint32(e.step%e.tc.LogSteps), f(k.StepSize), f(k.InvSqrtBC2)
+	w[4], w[5], w[6], w[7] = f(k.Decay), f(k.EMAWeight), f(k.B1), f(k.B2)
+	w[8], w[9], w[10], w[11] = f(k.OB1), f(k.OB2), f(k.Eps), 0
+	e.d.WriteBuffer(e.stepU, 0, u32Bytes(w[:]))
 	e.d.BeginStream()
 	e.runPasses(true)
 	e.run(e.opt)
@@ -708,6 +794,9 @@ func (e *TrainEngine) Step(step int, k StepCoefficients) error {
 // runPasses records the forward (and, with backward, the loss's backward)
 // of every micro-batch into the open stream.
 func (e *TrainEngine) runPasses(backward bool) {
+	if e.onDevice {
+		e.run(e.corrupt)
+	}
 	for m := range e.head {
 		e.run(e.head[m])
 		e.run(e.body)
@@ -750,6 +839,7 @@ func (e *TrainEngine) Loss() (float64, error) {
 }
 
 func (e *TrainEngine) pass(backward bool) (float64, error) {
+	e.d.WriteBuffer(e.stepU, 0, u32Bytes(e.stepWords[:]))
 	e.d.BeginStream()
 	e.runPasses(backward)
 	if err := e.d.Submit(); err != nil {
@@ -785,6 +875,9 @@ func (e *TrainEngine) Kernels() string {
 	var all []op
 	for m := range e.head {
 		all = append(append(append(append(append(all, e.head[m]...), e.body...), e.loss[m]...), e.back...), e.tail[m]...)
+	}
+	if e.onDevice {
+		all = append(e.corrupt, all...)
 	}
 	return describeOps(append(all, e.opt...))
 }

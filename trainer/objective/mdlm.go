@@ -61,14 +61,22 @@ func EncodeMasked[T cpu.Float](dst []T, tokens []int32, masked []bool, k int) {
 func (o *Objective[T]) corruptMasked(tokens []int32, seed, step uint64) {
 	K, L := o.Vocab, o.Length
 	for s := 0; s < o.b; s++ {
-		st := rng.NewStream(seed, streamID(tagSequence, step, s))
-		t, w := o.times.Sample(st.Float64())
-		sMask := MaskProb(t)
-		o.t[s], o.weight[s], o.tIn[s] = t, w/sMask, T(t)
+		d, st := o.maskedSequence(seed, step, s)
+		o.t[s], o.weight[s], o.tIn[s] = d.T, d.Weight, T(d.T)
 		m := o.masked[s*L : (s+1)*L]
-		MaskTokens(m, sMask, &st)
+		MaskTokens(m, d.MaskProb, &st)
 		EncodeMasked(o.in[s*L*K:(s+1)*L*K], tokens[s*L:(s+1)*L], m, K)
 	}
+}
+
+// maskedSequence is sequence s's time, its weight w/s and its masking
+// probability s, drawn from the first variate of its stream; the stream is
+// returned where the masks continue.
+func (o *Objective[T]) maskedSequence(seed, step uint64, s int) (SequenceDraw, rng.Stream) {
+	st := rng.NewStream(seed, streamID(tagSequence, step, s))
+	t, w := o.times.Sample(st.Float64())
+	sMask := MaskProb(t)
+	return SequenceDraw{T: t, Weight: w / sMask, MaskProb: sMask}, st
 }
 
 // lossMasked is MDLM's NELBO estimate averaged over the batch:

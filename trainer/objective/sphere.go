@@ -13,14 +13,9 @@ import (
 func (o *Objective[T]) corruptSphere(tokens []int32, seed, step uint64) error {
 	K, L, V := o.Vocab, o.Length, o.Vocab+1
 	for s := 0; s < o.b; s++ {
-		st := rng.NewStream(seed, streamID(tagSequence, step, s))
-		// Both variates are drawn whatever the sampler and the mixture, so
-		// the stream's layout never depends on the configuration.
-		uTime, uStart := st.Float64(), st.Float64()
-		t, w := o.times.Sample(uTime)
-		start := o.mix.StartFor(t, uStart)
-		alpha, rho := o.tab.At(start, t)
-		o.t[s], o.weight[s], o.start[s], o.tIn[s] = t, w, start, T(t)
+		d := o.sphereSequence(seed, step, s)
+		start, alpha, rho := d.Start, d.Alpha, d.Rho
+		o.t[s], o.weight[s], o.start[s], o.tIn[s] = d.T, d.Weight, start, T(d.T)
 		for l := 0; l < L; l++ {
 			i := s*L + l
 			ps := rng.NewStream(seed, streamID(tagPosition, step, i))
@@ -32,6 +27,19 @@ func (o *Objective[T]) corruptSphere(tokens []int32, seed, step uint64) error {
 		}
 	}
 	return nil
+}
+
+// sphereSequence is sequence s's own draws: its time and weight, then the
+// start from the mixture and the tables' alpha and rho there.
+func (o *Objective[T]) sphereSequence(seed, step uint64, s int) SequenceDraw {
+	st := rng.NewStream(seed, streamID(tagSequence, step, s))
+	// Both variates are drawn whatever the sampler and the mixture, so
+	// the stream's layout never depends on the configuration.
+	uTime, uStart := st.Float64(), st.Float64()
+	t, w := o.times.Sample(uTime)
+	start := o.mix.StartFor(t, uStart)
+	alpha, rho := o.tab.At(start, t)
+	return SequenceDraw{T: t, Weight: w, Start: start, Alpha: alpha, Rho: rho}
 }
 
 // lossCE is the published loss: weight(t) * sum over positions of
