@@ -16,7 +16,7 @@ func TestVariantsComeFromOneSource(t *testing.T) {
 	for _, want := range []string{"linear", "layernorm", "rotary", "attention", "gelu", "silu", "residual", "timeembed", "softmax", "sphere",
 		"linear_backward_input", "linear_backward_weight", "layernorm_backward", "layernorm_backward_params", "colsum",
 		"attention_backward_query", "attention_backward_key", "gelu_backward", "silu_backward", "residual_backward",
-		"crossentropy", "sum", "clip", "adamw"} {
+		"crossentropy", "sum", "clip", "adamw", "top"} {
 		require.Contains(t, names, want)
 	}
 	for _, n := range names {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/rdlm-go/rdlm/core/walk"
 	"sync/atomic"
 	"time"
 
@@ -22,7 +23,7 @@ type Backend struct {
 
 // GPUOpener builds a WebGPU denoiser for up to batch sequences of length
 // positions and names its adapter. An error means "use the CPU", and says why.
-type GPUOpener func(p *model.Params[float32], batch, length int) (d sampler.Denoiser, adapter string, err error)
+type GPUOpener func(p *model.Params[float32], batch, length int) (d model.Denoiser, adapter string, err error)
 
 // Engine runs one generation at a time and chooses the backend: the only
 // place where that choice is made.
@@ -41,7 +42,7 @@ type runner struct {
 	m                    *Model
 	batch, length, steps int
 	backend              Backend
-	denoiser             sampler.Denoiser
+	denoiser             model.Denoiser
 	smp                  *sampler.Sampler
 }
 
@@ -91,7 +92,7 @@ func (e *Engine) runnerFor(m *Model, p *plan) (*runner, error) {
 		if err != nil {
 			return nil, err
 		}
-		r.denoiser, r.backend = sampler.DenoiserFunc(net.Forward), Backend{Name: CPUBackendName, Reason: e.noGPU}
+		r.denoiser, r.backend = model.DenoiserFunc(net.Forward), Backend{Name: CPUBackendName, Reason: e.noGPU}
 	}
 	if err := e.newSampler(r, p.steps); err != nil {
 		return nil, err
@@ -103,13 +104,13 @@ func (e *Engine) runnerFor(m *Model, p *plan) (*runner, error) {
 // newSampler builds r's sampler for steps over a denoiser that stops at the
 // next step once Cancel is called.
 func (e *Engine) newSampler(r *runner, steps int) error {
-	cancellable := sampler.DenoiserFunc(func(logits, x, t []float32) error {
+	cancellable := model.DenoiserFunc(func(logits, x, t []float32) error {
 		if e.cancelled() {
 			return errCancelled
 		}
 		return r.denoiser.Forward(logits, x, t)
 	})
-	smp, err := sampler.New(cancellable, sampler.Config{Batch: r.batch, Length: r.length, Vocab: r.m.params.Cfg.Vocab,
+	smp, err := sampler.New(cancellable, walk.Config{Batch: r.batch, Length: r.length, Vocab: r.m.params.Cfg.Vocab,
 		Steps: steps, Schedule: r.m.sched, Mixture: r.m.mix})
 	if err != nil {
 		return err
@@ -216,7 +217,7 @@ func (e *Engine) Generate(job uint64, m *Model, r Request, h Hooks) (*Result, er
 			return nil, err
 		}
 		last := time.Now()
-		run.smp.SetObserver(func(info *sampler.StepInfo) {
+		run.smp.SetObserver(func(info *walk.StepInfo) error {
 			now := time.Now()
 			if res.FirstStepMs < 0 {
 				res.FirstStepMs = ms(now.Sub(start))
@@ -239,6 +240,7 @@ func (e *Engine) Generate(job uint64, m *Model, r Request, h Hooks) (*Result, er
 				h.Yield()
 			}
 			last = time.Now()
+			return nil
 		})
 		err = run.smp.Sample(tokens[:n*p.length], p.seed, uint64(first), n)
 		switch {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/rdlm-go/rdlm/core/ckpt"
 	"github.com/rdlm-go/rdlm/core/model"
-	"github.com/rdlm-go/rdlm/core/sampler"
 	"github.com/stretchr/testify/require"
 )
 
@@ -107,7 +106,7 @@ func (f *failingGPU) Forward(logits, x, t []float32) error {
 func TestLostGPUFallsBackToCPUWithSameText(t *testing.T) {
 	m := loadTiny(t)
 	gpu := &failingGPU{}
-	e := NewEngine(func(*model.Params[float32], int, int) (sampler.Denoiser, string, error) { return gpu, "Fake GPU", nil })
+	e := NewEngine(func(*model.Params[float32], int, int) (model.Denoiser, string, error) { return gpu, "Fake GPU", nil })
 	var switched []Backend
 	req := Request{Steps: 4, Samples: 2, Seed: 5}
 	res, err := e.Generate(1, m, req, Hooks{Backend: func(b Backend) { switched = append(switched, b) }})
@@ -123,7 +122,7 @@ func TestLostGPUFallsBackToCPUWithSameText(t *testing.T) {
 
 func TestMissingGPUSaysWhy(t *testing.T) {
 	m := loadTiny(t)
-	e := NewEngine(func(*model.Params[float32], int, int) (sampler.Denoiser, string, error) {
+	e := NewEngine(func(*model.Params[float32], int, int) (model.Denoiser, string, error) {
 		return nil, "", errors.New("this browser has no WebGPU")
 	})
 	res, err := e.Generate(1, m, Request{Steps: 1}, Hooks{})

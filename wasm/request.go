@@ -2,10 +2,10 @@ package main
 
 import (
 	"fmt"
+	"github.com/rdlm-go/rdlm/core/walk"
 	"strings"
 	"unicode"
 
-	"github.com/rdlm-go/rdlm/core/sampler"
 	"github.com/rdlm-go/rdlm/core/text"
 )
 
@@ -83,11 +83,11 @@ func (m *Model) settleHold(p *plan, r Request) error {
 	case r.Template != "":
 		// A template with nothing to fill would come back unchanged: surely
 		// not what was meant, so it is refused (the page and the widget alike).
-		if !strings.ContainsRune(r.Template, sampler.Blank) {
-			return fmt.Errorf("a template needs at least one %c to fill in", sampler.Blank)
+		if !strings.ContainsRune(r.Template, walk.Blank) {
+			return fmt.Errorf("a template needs at least one %c to fill in", walk.Blank)
 		}
-		p.holdText = sampler.NormalizeTemplateText8(r.Template)
-		hold, err := sampler.Template(m.vocab, p.holdText)
+		p.holdText = walk.NormalizeTemplateText8(r.Template)
+		hold, err := walk.Template(m.vocab, p.holdText)
 		if err != nil {
 			return fmt.Errorf("template: %v", err)
 		}
@@ -115,7 +115,7 @@ func (m *Model) settleHold(p *plan, r Request) error {
 		if len(ids) > p.length {
 			return fmt.Errorf("the prompt has %d characters (%q after normalising) but the length is %d", len(ids), p.holdText, p.length)
 		}
-		p.hold, err = sampler.Prompt(ids, p.length)
+		p.hold, err = walk.Prompt(ids, p.length)
 		return err
 	}
 	if p.length == 0 {
@@ -192,7 +192,7 @@ func unknownChars(raw string, template bool) []string {
 	extra := 0
 	for _, r := range raw {
 		known := r == ' ' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') ||
-			(template && r == sampler.Blank)
+			(template && r == walk.Blank)
 		if known {
 			continue
 		}

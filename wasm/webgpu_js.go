@@ -9,14 +9,13 @@ import (
 
 	"github.com/rdlm-go/rdlm/core/gpu"
 	"github.com/rdlm-go/rdlm/core/model"
-	"github.com/rdlm-go/rdlm/core/sampler"
 )
 
 // openWebGPU is where the WebGPU engine (core/gpu) plugs into the page: it
 // opens a device on the browser's adapter and builds the network on it, or
 // says why the CPU must run instead. Models stored as f16 still run where
 // the adapter lacks shader-f16: core/gpu then keeps f32 weights.
-func openWebGPU(p *model.Params[float32], batch, length int) (sampler.Denoiser, string, error) {
+func openWebGPU(p *model.Params[float32], batch, length int) (model.Denoiser, string, error) {
 	d, err := gpu.Open(gpu.Options{})
 	if err != nil {
 		if errors.Is(err, gpu.ErrUnavailable) {

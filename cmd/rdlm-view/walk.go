@@ -3,6 +3,7 @@
 package main
 
 import (
+	"github.com/rdlm-go/rdlm/core/walk"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -63,14 +64,14 @@ func (w *liveWalk) run(gen int64, steps int, seed uint64) {
 		fail(err)
 		return
 	}
-	smp, err := sampler.New(net, sampler.Config{
+	smp, err := sampler.New(net, walk.Config{
 		Batch: w.n, Length: mc.Length, Vocab: mc.Vocab, Steps: steps, Schedule: sched, Mixture: mix,
 	})
 	if err != nil {
 		fail(err)
 		return
 	}
-	smp.SetObserver(func(info *sampler.StepInfo) {
+	smp.SetObserver(func(info *walk.StepInfo) error {
 		if w.gen.Load() != gen {
 			runtime.Goexit() // a newer walk owns the view; this one is not finished
 		}
@@ -78,6 +79,7 @@ func (w *liveWalk) run(gen int64, steps int, seed uint64) {
 		copy(w.tokens[int(info.First)*info.L:], info.Top[:info.N*info.L])
 		w.step = info.Step + 1
 		w.mu.Unlock()
+		return nil
 	})
 	out := make([]int, w.n*mc.Length)
 	err = smp.Sample(out, seed, 0, w.n)

@@ -174,7 +174,7 @@ func TestInitRefusesAbsurdConfigs(t *testing.T) {
 		{`{"vocab": 1000000000}`, "model.MaxVocab"},
 		{`{"heads": 1024, "hidden": 4096}`, "model.MaxHeads"},
 		{`{"hidden": 16384, "blocks": 1024}`, "model.MaxParams"},
-		{`{"process": {"sample_steps": 1000000000}}`, "sampler.MaxSteps"},
+		{`{"process": {"sample_steps": 1000000000}}`, "walk.MaxSteps"},
 	} {
 		p := filepath.Join(tmp, fmt.Sprintf("c%d.json", i))
 		require.NoError(t, os.WriteFile(p, []byte(c.json), 0o644))

@@ -17,7 +17,7 @@ func TestSampleRefusesAbsurdSizes(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--steps", "1000000000"}, "--steps must be at most 1048576 (sampler.MaxSteps)"},
+		{[]string{"--steps", "1000000000"}, "--steps must be at most 1048576 (walk.MaxSteps)"},
 		{[]string{"--n", "1000000000", "--trace", filepath.Join(t.TempDir(), "t.json")}, "--n must be at most 1048576"},
 		{[]string{"--batch", "1000000000"}, "--batch must be at most 65536 (model.MaxBatch)"},
 	} {

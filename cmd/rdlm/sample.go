@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/rdlm-go/rdlm/core/walk"
 	"io"
 
 	"github.com/rdlm-go/rdlm/core/atomicfile"
@@ -52,8 +53,8 @@ func runSample(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	fs.StringVar(&f.trace, "trace", "", "write a JSON file with every step's t and each position's most likely character and its probability")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON line per sample")
 	fs.StringVar(&f.png, "png", "", "image models: write the --n samples as one PNG grid to FILE")
-	fs.StringVar(&f.rule, "rule", sampler.RuleEuler, "the walk's step: euler (the reference's geodesic random walk) or bridge (draw each position's endpoint from the network, step along its bridge: for few steps; CPU only)")
-	fs.StringVar(&f.grid, "grid", sampler.GridUniform, "the walk's times: uniform (the reference's) or focus (denser in the middle, where the walk decides; CPU only)")
+	fs.StringVar(&f.rule, "rule", walk.RuleEuler, "the walk's step: euler (the reference's geodesic random walk) or bridge (draw each position's endpoint from the network, step along its bridge: for few steps; CPU only)")
+	fs.StringVar(&f.grid, "grid", walk.GridUniform, "the walk's times: uniform (the reference's) or focus (denser in the middle, where the walk decides; CPU only)")
 	fs.StringVar(&f.backend, "backend", "cpu", "where the network runs: cpu, or webgpu (the WGSL engine; the same seed gives the same text up to float rounding)")
 	fs.StringVar(&f.webgpuLib, "webgpu-lib", "", "webgpu.h library (Dawn or wgpu-native) for --backend webgpu; default $"+gpu.LibraryEnv+", then the test installer's copy, then the system's")
 	if err := parseFlags(fs, args); err != nil {
@@ -109,18 +110,18 @@ func (f *sampleFlags) check() error {
 		return usagef("give --prompt or --template, not both")
 	case f.backend != "cpu" && f.backend != "webgpu":
 		return usagef("--backend is cpu or webgpu, not %q", f.backend)
-	case f.rule != sampler.RuleEuler && f.rule != sampler.RuleBridge && f.rule != sampler.RuleExact:
-		return usagef("--rule is %s, %s or %s, not %q", sampler.RuleEuler, sampler.RuleExact, sampler.RuleBridge, f.rule)
-	case f.rule != sampler.RuleEuler && f.backend != "cpu":
+	case f.rule != walk.RuleEuler && f.rule != walk.RuleBridge && f.rule != walk.RuleExact:
+		return usagef("--rule is %s, %s or %s, not %q", walk.RuleEuler, walk.RuleExact, walk.RuleBridge, f.rule)
+	case f.rule != walk.RuleEuler && f.backend != "cpu":
 		return usagef("--rule %s runs on the CPU only (--backend cpu)", f.rule)
-	case f.grid != sampler.GridUniform && f.grid != sampler.GridFocus:
-		return usagef("--grid is %s or %s, not %q", sampler.GridUniform, sampler.GridFocus, f.grid)
-	case f.grid != sampler.GridUniform && f.backend != "cpu":
+	case f.grid != walk.GridUniform && f.grid != walk.GridFocus:
+		return usagef("--grid is %s or %s, not %q", walk.GridUniform, walk.GridFocus, f.grid)
+	case f.grid != walk.GridUniform && f.backend != "cpu":
 		return usagef("--grid %s runs on the CPU only (--backend cpu)", f.grid)
 	case f.set["steps"] && f.steps < 1:
 		return usagef("--steps must be >= 1, got %d", f.steps)
-	case f.steps > sampler.MaxSteps: // the walk's time grid is allocated up front
-		return usagef("--steps must be at most %d (sampler.MaxSteps), got %d", sampler.MaxSteps, f.steps)
+	case f.steps > walk.MaxSteps: // the walk's time grid is allocated up front
+		return usagef("--steps must be at most %d (walk.MaxSteps), got %d", walk.MaxSteps, f.steps)
 	case f.n > maxSamples:
 		return usagef("--n must be at most %d, got %d", maxSamples, f.n)
 	case f.batch > model.MaxBatch:
@@ -145,7 +146,7 @@ type textVocab struct {
 func textVocabFor(name string) (textVocab, error) {
 	switch name {
 	case "text8":
-		return textVocab{text.Text8(), text.NormalizeText8, sampler.NormalizeTemplateText8}, nil
+		return textVocab{text.Text8(), text.NormalizeText8, walk.NormalizeTemplateText8}, nil
 	}
 	return textVocab{}, fmt.Errorf("the model's vocabulary %q is not a text vocabulary this build can sample (known: text8)", name)
 }
@@ -194,7 +195,7 @@ func newSampleJob(f *sampleFlags, c *ckpt.Checkpoint) (*sampleJob, error) {
 	if err != nil {
 		return nil, err
 	}
-	scfg := sampler.Config{
+	scfg := walk.Config{
 		Batch: j.batch, Length: j.length, Vocab: mc.Vocab, Steps: j.steps, Schedule: sched, Mixture: mix, Rule: f.rule, Grid: f.grid,
 	}
 	var den model.Denoiser
@@ -279,7 +280,7 @@ func (j *sampleJob) buildHold(modelLength int) error {
 	switch {
 	case f.set["template"]:
 		j.holdTxt = prepare(f.template, j.vocab.normalizeTemplate)
-		hold, err := sampler.Template(j.vocab.Vocab, j.holdTxt)
+		hold, err := walk.Template(j.vocab.Vocab, j.holdTxt)
 		if err != nil {
 			return usagef("--template: %v", err)
 		}
@@ -296,7 +297,7 @@ func (j *sampleJob) buildHold(modelLength int) error {
 		if len(ids) > j.length {
 			return usagef("--prompt has %d characters (%q after normalising) but the length is %d", len(ids), j.holdTxt, j.length)
 		}
-		if j.hold, err = sampler.Prompt(ids, j.length); err != nil {
+		if j.hold, err = walk.Prompt(ids, j.length); err != nil {
 			return err
 		}
 	}
@@ -339,7 +340,7 @@ func (j *sampleJob) run(stdout io.Writer) error {
 			Start: j.smp.Start().String(), Vocab: j.vocab.Name, Hold: j.holdTxt,
 			Samples: make([]sampleTraceText, n)}
 		chars := []rune(j.vocab.Chars())
-		j.smp.SetObserver(func(info *sampler.StepInfo) {
+		j.smp.SetObserver(func(info *walk.StepInfo) error {
 			for s := 0; s < info.N; s++ {
 				top := make([]rune, L)
 				for l := range top {
@@ -349,6 +350,7 @@ func (j *sampleJob) run(stdout io.Writer) error {
 				t.Trace = append(t.Trace, sampleTraceStep{Step: info.Step, T: info.T, Top: string(top),
 					Prob: append([]float32(nil), info.Prob[s*L:(s+1)*L]...)})
 			}
+			return nil
 		})
 	}
 	tokens := make([]int, j.batch*L)

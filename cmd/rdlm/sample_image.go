@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/rdlm-go/rdlm/core/walk"
 	"image"
 	"image/png"
 	"io"
@@ -90,7 +91,7 @@ func imageSampler(f *sampleFlags, c *ckpt.Checkpoint, batch, steps int) (*sample
 		}
 		den = net
 	}
-	return sampler.New(den, sampler.Config{
+	return sampler.New(den, walk.Config{
 		Batch: batch, Length: mc.Length, Vocab: mc.Vocab, Steps: steps, Schedule: sched, Mixture: mix,
 	})
 }

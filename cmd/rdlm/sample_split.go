@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/rdlm-go/rdlm/core/walk"
 	"io"
 	"io/fs"
 	"path/filepath"
@@ -56,7 +57,7 @@ func runSplitSample(f *sampleFlags, dir string, c *ckpt.Checkpoint, stdout io.Wr
 	if err != nil {
 		return err
 	}
-	smp, err := sampler.New(net, sampler.Config{
+	smp, err := sampler.New(net, walk.Config{
 		Batch: batch, Length: positions, Vocab: mc.Vocab, Steps: steps, Schedule: sched, Mixture: mix,
 	})
 	if err != nil {

@@ -3,12 +3,11 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/rdlm-go/rdlm/core/walk"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-
-	"github.com/rdlm-go/rdlm/core/sampler"
 )
 
 func init() {
@@ -41,8 +40,8 @@ func runView(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	switch {
 	case *n < 0 || *n > maxViewSamples:
 		return usagef("--n must lie in [1, %d] (0: the default), got %d", maxViewSamples, *n)
-	case *steps < 0 || *steps > sampler.MaxSteps:
-		return usagef("--steps must lie in [1, %d] (0: the model's), got %d", sampler.MaxSteps, *steps)
+	case *steps < 0 || *steps > walk.MaxSteps:
+		return usagef("--steps must lie in [1, %d] (0: the model's), got %d", walk.MaxSteps, *steps)
 	}
 	// Ebitengine opens the display while its package initialises and panics
 	// without one, before the viewer can say anything: check first.

@@ -20,11 +20,11 @@ import (
 
 	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/pixels"
-	"github.com/rdlm-go/rdlm/core/sampler"
 	"github.com/rdlm-go/rdlm/core/schedule"
 	"github.com/rdlm-go/rdlm/core/split"
 	"github.com/rdlm-go/rdlm/core/tables"
 	"github.com/rdlm-go/rdlm/core/text"
+	"github.com/rdlm-go/rdlm/core/walk"
 )
 
 // FormatVersion is the layout of config.json written by this package.
@@ -163,8 +163,8 @@ func (p Process) Validate() error {
 		return fmt.Errorf("process.rho_scale must be finite and > 0, got %g", p.RhoScale)
 	case p.SampleSteps < 1:
 		return fmt.Errorf("process.sample_steps must be >= 1, got %d", p.SampleSteps)
-	case p.SampleSteps > sampler.MaxSteps:
-		return fmt.Errorf("process.sample_steps %d is beyond the limit of %d (sampler.MaxSteps)", p.SampleSteps, sampler.MaxSteps)
+	case p.SampleSteps > walk.MaxSteps:
+		return fmt.Errorf("process.sample_steps %d is beyond the limit of %d (walk.MaxSteps)", p.SampleSteps, walk.MaxSteps)
 	case p.Family != "" && p.Family != FamilyRDLM && p.Family != FamilyMDLM && p.Family != FamilyAR:
 		return fmt.Errorf("process.family must be %q, %q or %q, got %q", FamilyRDLM, FamilyMDLM, FamilyAR, p.Family)
 	}

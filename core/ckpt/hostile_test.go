@@ -49,7 +49,7 @@ func TestLoadRefusesAConfigTheWeightsDoNotImply(t *testing.T) {
 		{"blocks fewer", model("blocks", 1), `unexpected tensor "blocks.1.adaLN_modulation.bias" (10 not in the model config)`},
 		{"length longer", model("length", 16384), "model.length 16384 (saved 8)"},
 		{"heads", model("heads", 4), "model.heads 4 (saved 2)"},
-		{"sample steps", func(m map[string]any) { m["process"].(map[string]any)["sample_steps"] = 1 << 30 }, "sampler.MaxSteps"},
+		{"sample steps", func(m map[string]any) { m["process"].(map[string]any)["sample_steps"] = 1 << 30 }, "walk.MaxSteps"},
 		{"step_thr", func(m map[string]any) { m["process"].(map[string]any)["step_thr"] = 0.5 }, "process.step_thr 0.5 (saved 0.35)"},
 		{"step", func(m map[string]any) { m["step"] = 99 }, "step 99 (saved 1234)"},
 	}

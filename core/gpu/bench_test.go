@@ -6,8 +6,8 @@ import (
 
 	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/process"
-	"github.com/rdlm-go/rdlm/core/sampler"
 	"github.com/rdlm-go/rdlm/core/schedule"
+	"github.com/rdlm-go/rdlm/core/walk"
 	"github.com/stretchr/testify/require"
 )
 
@@ -76,7 +76,7 @@ func BenchmarkWalkStep(b *testing.B) {
 	e, err := NewEngine(d, p, 1, L)
 	require.NoError(b, err)
 	const steps = 8
-	w, err := NewWalk(e, sampler.Config{Batch: 1, Length: L, Vocab: K, Steps: steps, Schedule: schedule.Default(),
+	w, err := NewWalk(e, walk.Config{Batch: 1, Length: L, Vocab: K, Steps: steps, Schedule: schedule.Default(),
 		Mixture: process.Mixture{Kind: process.MixStep, StepThr: 0.3}})
 	require.NoError(b, err)
 	dst := make([]int, L)

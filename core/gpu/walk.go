@@ -6,61 +6,72 @@ import (
 
 	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/rng"
-	"github.com/rdlm-go/rdlm/core/sampler"
-	"github.com/rdlm-go/rdlm/core/sphere"
+	"github.com/rdlm-go/rdlm/core/walk"
 )
 
-// Walk runs the geodesic random walk of core/sampler entirely on the device:
+// Walk runs the geodesic random walk of core/walk entirely on the device:
 // each step is one command stream (the forward pass, the output softmax and
 // the sphere update) and the points stay on the device between steps; the
-// host only writes the step's scalars. It reproduces sampler.Sampler for the
-// same seed, sequence indices and hold pattern, up to float rounding.
+// host only writes the step's scalars. It is the device's walk.Walker and
+// reproduces the CPU's (core/sampler) for the same seed, sequence indices
+// and hold pattern, up to float rounding. It takes the reference's step,
+// walk.RuleEuler on walk.GridUniform.
+//
+// With an observer, each step also finds every position's most probable
+// token and its probability on the device (the top kernel) and reads back
+// those 2·B·L words, never the B·L·K probabilities; without one, nothing is
+// read until the walk ends.
 type Walk struct {
-	e    *Engine
-	cfg  sampler.Config
-	v    int
-	grid []float64
-	dt   float64
+	e     *Engine
+	cfg   walk.Config
+	v     int
+	times walk.Times
+	start process.Start
 
-	xs, tmp, hold, stepU Buf
-	steps                []op       // softmax and sphere update, after the forward pass
-	stepP                [12]uint32 // the sphere kernel's params, rewritten per step
-	tHost                []float32  // (Batch) the step's time, per sequence
-	host                 []float32  // (Batch, L, V) points: start and result
-	xin                  []float32  // (Batch, L, K) first network input
-	holdHost             []int32
-	holdSet              []int
-	start                process.Start
+	xs, tmp, hold, stepU, tops Buf
+	steps                      []op       // softmax and sphere update, after the forward pass
+	observed                   []op       // the same with the top kernel between them
+	stepP                      [12]uint32 // the sphere kernel's params, rewritten per step
+	tHost                      []float32  // (Batch) the step's time, per sequence
+	host                       []float32  // (Batch, L, V) points: start and result
+	xin                        []float32  // (Batch, L, K) first network input
+	holdSet                    []int      // (L)
+	holdWords                  []uint32   // (L) holdSet as the kernels read it
+
+	observer walk.Observer
+	info     walk.StepInfo
+	topWords []uint32  // (Batch, L, 2) the top kernel's output: token, probability bits
+	top      []int     // (Batch, L)
+	prob     []float32 // (Batch, L)
 }
+
+// The device walk is a walk.Walker.
+var _ walk.Walker = (*Walk)(nil)
 
 // NewWalk prepares a walk of cfg on e (cfg.Batch and cfg.Length must be the
 // engine's, cfg.Vocab its vocabulary).
-func NewWalk(e *Engine, cfg sampler.Config) (*Walk, error) {
+func NewWalk(e *Engine, cfg walk.Config) (*Walk, error) {
 	if cfg.Batch != e.Batch || cfg.Length != e.Length || cfg.Vocab != e.cfg.Vocab {
 		return nil, fmt.Errorf("gpu: walk of batch %d, length %d, vocabulary %d on an engine of %d, %d, %d",
 			cfg.Batch, cfg.Length, cfg.Vocab, e.Batch, e.Length, e.cfg.Vocab)
 	}
-	if cfg.Steps < 1 || cfg.Schedule == nil {
-		return nil, fmt.Errorf("gpu: a walk needs steps >= 1 and a schedule")
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
-	if cfg.Steps > sampler.MaxSteps {
-		return nil, fmt.Errorf("gpu: %d steps is beyond the limit of %d (sampler.MaxSteps)", cfg.Steps, sampler.MaxSteps)
+	if !cfg.IsReference() {
+		return nil, fmt.Errorf("gpu: the device walk takes the reference's step (rule %s, grid %s), not rule %q on grid %q",
+			walk.RuleEuler, walk.GridUniform, cfg.Rule, cfg.Grid)
 	}
-	if err := cfg.Mixture.Validate(); err != nil {
+	times, err := walk.NewTimes(cfg)
+	if err != nil {
 		return nil, err
 	}
 	B, L, K := cfg.Batch, cfg.Length, cfg.Vocab
 	V := K + 1
-	w := &Walk{e: e, cfg: cfg, v: V, grid: make([]float64, cfg.Steps+1), start: cfg.Mixture.GenerationStart(),
+	w := &Walk{e: e, cfg: cfg, v: V, times: times, start: cfg.Start(),
 		tHost: make([]float32, B), host: make([]float32, B*L*V), xin: make([]float32, B*L*K),
-		holdHost: make([]int32, L), holdSet: make([]int, L)}
-	var err error
-	if w.dt, err = process.SamplingGrid(w.grid); err != nil {
-		return nil, err
-	}
-	for i := range w.holdHost {
-		w.holdHost[i], w.holdSet[i] = sampler.Free, sampler.Free
-	}
+		holdSet: make([]int, L), holdWords: make([]uint32, L),
+		topWords: make([]uint32, 2*B*L), top: make([]int, B*L), prob: make([]float32, B*L)}
 	alloc := func(dst *Buf, label string, n int) {
 		if err == nil {
 			*dst, err = e.buffer(label, n)
@@ -69,6 +80,7 @@ func NewWalk(e *Engine, cfg sampler.Config) (*Walk, error) {
 	alloc(&w.xs, "points", B*L*V)
 	alloc(&w.tmp, "step vectors", B*L*V)
 	alloc(&w.hold, "hold", L)
+	alloc(&w.tops, "top tokens", 2*B*L)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +88,11 @@ func NewWalk(e *Engine, cfg sampler.Config) (*Walk, error) {
 		return nil, err
 	}
 	N := B * L
-	if err = e.record(&w.steps, "softmax", nil, uint32(N), 1, []uint32{uint32(N), uint32(K)}, e.logits); err != nil {
+	var softmax, top []op
+	if err = e.record(&softmax, "softmax", nil, uint32(N), 1, []uint32{uint32(N), uint32(K)}, e.logits); err != nil {
+		return nil, err
+	}
+	if err = e.record(&top, "top", nil, uint32(N), 1, []uint32{uint32(N), uint32(K), uint32(L)}, e.logits, w.hold, w.tops); err != nil {
 		return nil, err
 	}
 	k, err := e.kernel("sphere", nil)
@@ -87,85 +103,78 @@ func NewWalk(e *Engine, cfg sampler.Config) (*Walk, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.steps = append(w.steps, op{name: "sphere", k: k, g: g, x: uint32(N), y: 1, z: 1})
-	e.d.WriteBuffer(w.hold, 0, u32Bytes(int32Words(w.holdHost)))
+	sphere := op{name: "sphere", k: k, g: g, x: uint32(N), y: 1, z: 1}
+	w.steps = append(softmax, sphere)
+	w.observed = append(append(append([]op{}, softmax...), top...), sphere)
+	if err := w.SetHold(nil); err != nil {
+		return nil, err
+	}
 	return w, nil
 }
 
-func int32Words(s []int32) []uint32 {
-	u := make([]uint32, len(s))
-	for i, v := range s {
-		u[i] = uint32(v)
-	}
-	return u
-}
+// Config is the walk's configuration.
+func (w *Walk) Config() walk.Config { return w.cfg }
 
-// SetHold pins positions as sampler.Sampler.SetHold does (nil frees all).
+// SetHold pins positions as walk.Walker says (nil frees all).
 func (w *Walk) SetHold(hold []int) error {
-	L := w.cfg.Length
-	if hold == nil {
-		hold = make([]int, L)
-		for i := range hold {
-			hold[i] = sampler.Free
-		}
+	if err := walk.SetHold(w.holdSet, hold, w.cfg.Vocab); err != nil {
+		return err
 	}
-	if len(hold) != L {
-		return fmt.Errorf("gpu: hold pattern has %d positions, the walk %d", len(hold), L)
+	for l, k := range w.holdSet {
+		w.holdWords[l] = uint32(int32(k))
 	}
-	for l, k := range hold {
-		if k != sampler.Free && (k < 0 || k >= w.cfg.Vocab) {
-			return fmt.Errorf("gpu: hold pattern position %d holds token %d, outside 0..%d", l, k, w.cfg.Vocab-1)
-		}
-		w.holdHost[l] = int32(k)
-	}
-	copy(w.holdSet, hold)
-	w.e.d.WriteBuffer(w.hold, 0, u32Bytes(int32Words(w.holdHost)))
+	w.e.d.WriteBuffer(w.hold, 0, u32Bytes(w.holdWords))
 	return nil
 }
 
+// SetObserver installs a per-step callback (nil removes it, and with it
+// every per-step read-back).
+func (w *Walk) SetObserver(o walk.Observer) { w.observer = o }
+
 // Sample generates sequences first .. first+n-1 of seed (n <= Batch) into
-// dst (n, L), like sampler.Sampler.Sample. The device always walks the full
-// batch; slots past n walk sequences first+n.. and are not decoded.
+// dst (n, L), as walk.Walker says. The device always walks the full batch;
+// slots past n walk sequences first+n.. and are neither observed nor decoded.
 func (w *Walk) Sample(dst []int, seed, first uint64, n int) error {
 	B, L, K, V := w.cfg.Batch, w.cfg.Length, w.cfg.Vocab, w.v
-	switch {
-	case n < 1 || n > B:
-		return fmt.Errorf("gpu: %d sequences, want 1..%d", n, B)
-	case len(dst) != n*L:
-		return fmt.Errorf("gpu: token buffer of %d, want %d", len(dst), n*L)
-	case first+uint64(B) > 1<<32:
-		return fmt.Errorf("gpu: sequence indices from %d do not fit the noise counter's 32 bits", first)
+	if err := w.cfg.CheckSample(dst, first, n, B); err != nil {
+		return err
+	}
+	if err := walk.StartPoints(w.host, V, w.holdSet, w.start); err != nil {
+		return err
 	}
 	for r := 0; r < B*L; r++ {
-		row := w.host[r*V : (r+1)*V]
-		if k := w.holdSet[r%L]; k != sampler.Free {
-			sphere.Vertex(row, k)
-		} else if err := process.StartPoint(row, w.start); err != nil {
-			return err
-		}
-		copy(w.xin[r*K:(r+1)*K], row[:K])
+		copy(w.xin[r*K:(r+1)*K], w.host[r*V:r*V+K])
 	}
 	e := w.e
 	e.d.WriteBuffer(w.xs, 0, f32Bytes(w.host))
 	e.d.WriteBuffer(e.x, 0, f32Bytes(w.xin))
 	key := rng.Key(seed)
-	blocks := uint32((2*((V+1)/2) + 3) / 4)
+	blocks := uint32(walk.BlocksPerStep(K, w.cfg.Rule))
 	for i := 0; i < w.cfg.Steps; i++ {
-		ti := w.grid[i]
+		ti, dt := w.times.T[i], w.times.Step(i)
 		for b := range w.tHost {
 			w.tHost[b] = float32(ti)
 		}
 		gamma, beta := w.cfg.Schedule.Gamma(ti), w.cfg.Schedule.Beta(ti)
-		w.stepP = [12]uint32{math.Float32bits(float32(gamma)), math.Float32bits(float32(math.Sqrt(beta * w.dt))),
-			math.Float32bits(float32(w.dt)), uint32(i), key[0], key[1], uint32(first), blocks,
+		w.stepP = [12]uint32{math.Float32bits(float32(gamma)), math.Float32bits(float32(math.Sqrt(beta * dt))),
+			math.Float32bits(float32(dt)), uint32(i), key[0], key[1], uint32(first), blocks,
 			uint32(B * L), uint32(L), uint32(K), uint32(V)}
 		e.d.WriteBuffer(e.t, 0, f32Bytes(w.tHost))
 		e.d.WriteBuffer(w.stepU, 0, u32Bytes(w.stepP[:]))
 		e.d.BeginStream()
 		e.run(e.forward)
-		e.run(w.steps)
+		if w.observer != nil {
+			e.run(w.observed)
+		} else {
+			e.run(w.steps)
+		}
 		if err := e.d.Submit(); err != nil {
 			return fmt.Errorf("gpu: step %d: %v", i, err)
+		}
+		if w.observer != nil {
+			if err := w.observe(i, ti, first, n); err != nil {
+				return err
+			}
 		}
 	}
 	pts := w.host[:n*L*V]
@@ -173,6 +182,21 @@ func (w *Walk) Sample(dst []int, seed, first uint64, n int) error {
 		return err
 	}
 	return process.DecodeRows(dst, pts, V)
+}
+
+// observe reads the step's top tokens of the n observed sequences (2·n·L
+// words) and hands them to the observer.
+func (w *Walk) observe(step int, t float64, first uint64, n int) error {
+	rows := n * w.cfg.Length
+	words := w.topWords[:2*rows]
+	if err := w.e.d.Read(w.tops, 0, u32Bytes(words)); err != nil {
+		return fmt.Errorf("gpu: step %d: %v", step, err)
+	}
+	for r := 0; r < rows; r++ {
+		w.top[r], w.prob[r] = int(words[2*r]), math.Float32frombits(words[2*r+1])
+	}
+	w.info = walk.StepInfo{Step: step, T: t, First: first, N: n, L: w.cfg.Length, Top: w.top[:rows], Prob: w.prob[:rows]}
+	return w.observer(&w.info)
 }
 
 // Points is the (Batch, L, V) host copy of the points after the last Sample

@@ -5,7 +5,7 @@ import (
 
 	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/nn"
-	"github.com/rdlm-go/rdlm/core/rng"
+	"github.com/rdlm-go/rdlm/core/walk"
 )
 
 // Ancestral generates with an autoregressive model (model.Config.Causal):
@@ -36,12 +36,12 @@ func NewAncestral(d model.Denoiser, batch, length, vocab int) (*Ancestral, error
 	a := &Ancestral{d: d, b: batch, l: length, k: vocab,
 		x: make([]float32, batch*length*vocab), logits: make([]float32, batch*length*vocab),
 		t: make([]float32, batch), tokens: make([]int32, batch*length), hold: make([]int, length)}
-	_ = setHold(a.hold, nil, 0) // every position free
+	_ = walk.SetHold(a.hold, nil, 0) // every position free
 	return a, nil
 }
 
 // SetHold pins positions, as Sampler.SetHold does.
-func (a *Ancestral) SetHold(hold []int) error { return setHold(a.hold, hold, a.k) }
+func (a *Ancestral) SetHold(hold []int) error { return walk.SetHold(a.hold, hold, a.k) }
 
 // Sample generates sequences first .. first+n-1 of the given seed into dst
 // (n, L). Sequence i's position l draws its token from stream
@@ -59,13 +59,13 @@ func (a *Ancestral) Sample(dst []int, seed, first uint64, n int) error {
 	clear(a.tokens[:n*L])
 	for s := range n {
 		for l, k := range a.hold {
-			if k != Free {
+			if k != walk.Free {
 				a.tokens[s*L+l] = int32(k)
 			}
 		}
 	}
 	for l := 0; l < L; l++ {
-		if a.hold[l] != Free {
+		if a.hold[l] != walk.Free {
 			continue
 		}
 		for s := range n {
@@ -76,7 +76,7 @@ func (a *Ancestral) Sample(dst []int, seed, first uint64, n int) error {
 		}
 		for s := range n {
 			z := a.logits[(s*L+l)*K : (s*L+l+1)*K]
-			st := rng.NewStream(seed, (first+uint64(s))<<32|uint64(l))
+			st := walk.Noise(seed, first+uint64(s), l)
 			a.tokens[s*L+l] = int32(drawCategorical(z, st.Float64()))
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/rdlm-go/rdlm/core/walk"
 	"github.com/stretchr/testify/require"
 )
 
@@ -52,14 +53,14 @@ func TestBaselineSamplersDrawFromTheNetwork(t *testing.T) {
 	} {
 		s, err := mk(50)
 		require.NoError(t, err)
-		hold := []int{Free, 3, Free, Free, Free, Free, Free, 0}
+		hold := []int{walk.Free, 3, walk.Free, walk.Free, walk.Free, walk.Free, walk.Free, 0}
 		require.NoError(t, s.SetHold(hold))
 		counts := make([]float64, len(z))
 		dst := make([]int, 50*L)
 		for first := uint64(0); first < n; first += 50 {
 			require.NoError(t, s.Sample(dst, 7, first, 50))
 			for q, tk := range dst {
-				if h := hold[q%L]; h != Free {
+				if h := hold[q%L]; h != walk.Free {
 					require.Equal(t, h, tk, name)
 					continue
 				}

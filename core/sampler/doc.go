@@ -1,46 +1,16 @@
-// Package sampler generates sequences with the geodesic random walk of
-// rdlm-math.md section 8, driving any denoiser (the CPU network, the WebGPU
-// engine) through model.Denoiser.
+// Package sampler generates sequences on the CPU, driving any denoiser (the
+// CPU network, the WebGPU engine's Forward) through model.Denoiser.
 //
-// A run of S steps walks every position of a batch of sequences from the
-// generation start (u when the model's step_thr > 0, e_m otherwise) along
-// t_i = linspace(0, 1-1e-5, S+1). Step i, at t = t_i:
+// Sampler is the CPU's geodesic random walk: it implements core/walk's
+// contract (walk.Walker), which says what a step is, the time grids, the
+// start points, conditioning and the randomness layout, with every step
+// rule (euler, exact, bridge) and grid (uniform, focus). Each step runs the
+// network on the host, turns its logits into p_theta, and moves every free
+// position with process.GenerativeDrift and process.GRWStep (or
+// process.BridgeStep), one Philox stream per position.
 //
-//  1. the network sees x with the mask coordinate dropped, (n, L, K), and t_i;
-//  2. p = softmax(logits) per position;
-//  3. drift b = P_x(gamma_t sum_k p_k log_x(e_k)) (process.GenerativeDrift);
-//  4. x <- exp_x(sqrt(beta_t dt) z + b dt), z ~ N(0, I_V) (process.GRWStep).
-//
-// After the last step each position decodes to a token (clamp, renormalise,
-// square, drop the mask, argmax: process.Decode).
-//
-// # Conditioning
-//
-// A hold pattern (one entry per position, Free or a token id) pins positions
-// to their vertex: they start there, the network sees the vertex at every step,
-// and the walk never moves them. A prompt is a hold pattern that fixes a
-// prefix; a template ("to be or ___ to be") fixes every position but the
-// blanks. This goes beyond the reference, which generates unconditionally.
-//
-// # Randomness: the layout every backend must reproduce
-//
-// The noise of one (sequence, position, step) comes from its own Philox4x32-10
-// block range (core/rng), so a seed gives the same text whatever the batch
-// split, the number of threads or the device. With V = K+1 coordinates, each
-// step spends W = 2*ceil(V/2) words (Box-Muller takes words in pairs) in
-// B = ceil(W/4) blocks. For global sequence index n (the sample's number, not
-// its slot in the batch), position l and step i (0-based):
-//
-//	key     = (seed & 0xffffffff, seed >> 32)
-//	counter = (i*B + j, 0, l, n)        for block j = 0..B-1
-//
-// that is, rng.Block(seed, n<<32 | l, i*B + j). Words are consumed in block
-// order, four per block (c0, c1, c2, c3); consecutive words (w0, w1) make the
-// Box-Muller pair for coordinates (2m, 2m+1):
-//
-//	r = sqrt(-2 ln((w0 + 0.5) / 2^32)), a = 2 pi (w1 + 0.5) / 2^32
-//	z_2m = r cos a, z_2m+1 = r sin a   (z_V dropped when V is odd)
-//
-// Held positions draw nothing; since every position owns its stream, holding
-// one never changes the noise of another.
+// Ancestral and Masked are the baselines' samplers, for the autoregressive
+// model and the masked-diffusion one (MDLM), with the same hold patterns
+// and the same rule that a sequence's text depends only on the seed and
+// its index.
 package sampler

@@ -8,16 +8,17 @@ import (
 	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/schedule"
+	"github.com/rdlm-go/rdlm/core/walk"
 	"github.com/stretchr/testify/require"
 )
 
 const testK = 27 // text8's K: V = 28, the reference geometry
 
 // testConfig is a text8-sized walk with the published schedule.
-func testConfig(t *testing.T, batch, length, steps int, stepThr float64) Config {
+func testConfig(t *testing.T, batch, length, steps int, stepThr float64) walk.Config {
 	m, err := process.StepMixture(stepThr)
 	require.NoError(t, err)
-	return Config{Batch: batch, Length: length, Vocab: testK, Steps: steps, Schedule: schedule.Default(), Mixture: m}
+	return walk.Config{Batch: batch, Length: length, Vocab: testK, Steps: steps, Schedule: schedule.Default(), Mixture: m}
 }
 
 // fixedTarget puts (numerically) all mass on target[l] at every position of

@@ -6,6 +6,7 @@ import (
 	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/text"
+	"github.com/rdlm-go/rdlm/core/walk"
 	"github.com/stretchr/testify/require"
 )
 
@@ -14,7 +15,7 @@ import (
 // are generated.
 func TestHeldPositionsNeverMove(t *testing.T) {
 	v := text.Text8()
-	hold, err := Template(v, "to be or ___ to be")
+	hold, err := walk.Template(v, "to be or ___ to be")
 	require.NoError(t, err)
 	L := len(hold)
 	K, V := testK, testK+1
@@ -24,7 +25,7 @@ func TestHeldPositionsNeverMove(t *testing.T) {
 		steps++
 		for s := range tt {
 			for l, k := range hold {
-				if k == Free {
+				if k == walk.Free {
 					continue
 				}
 				row := x[(s*L+l)*K : (s*L+l+1)*K]
@@ -46,7 +47,7 @@ func TestHeldPositionsNeverMove(t *testing.T) {
 	requireOnSphere(t, s.Points()[:2*L*V], V)
 	for r, k := range dst {
 		l := r % L
-		if hold[l] == Free {
+		if hold[l] == walk.Free {
 			require.Less(t, s.Points()[r*V+V-1], float32(0.9), "free position %d did not move", l)
 			continue
 		}
@@ -76,7 +77,7 @@ func TestHoldingOnePositionKeepsOthersNoise(t *testing.T) {
 	require.NoError(t, free.Sample(make([]int, L), 11, 0, 1))
 	held, err := New(model.DenoiserFunc(pointwise), testConfig(t, 1, L, 20, 0.35))
 	require.NoError(t, err)
-	require.NoError(t, held.SetHold([]int{Free, Free, 7, Free, Free, Free}))
+	require.NoError(t, held.SetHold([]int{walk.Free, walk.Free, 7, walk.Free, walk.Free, walk.Free}))
 	require.NoError(t, held.Sample(make([]int, L), 11, 0, 1))
 	for l := 0; l < L; l++ {
 		a, b := free.Points()[l*V:(l+1)*V], held.Points()[l*V:(l+1)*V]
@@ -96,9 +97,9 @@ func TestObserverSeesBeliefs(t *testing.T) {
 	cfg := testConfig(t, 2, len(target), 6, 0.35)
 	s, err := New(fixedTarget(target), cfg)
 	require.NoError(t, err)
-	require.NoError(t, s.SetHold([]int{Free, Free, Free, Free, 26}))
+	require.NoError(t, s.SetHold([]int{walk.Free, walk.Free, walk.Free, walk.Free, 26}))
 	var times []float64
-	s.SetObserver(func(info *StepInfo) {
+	s.SetObserver(func(info *walk.StepInfo) error {
 		require.Equal(t, len(times), info.Step)
 		require.Equal(t, uint64(3), info.First)
 		require.Equal(t, 2, info.N)
@@ -114,6 +115,7 @@ func TestObserverSeesBeliefs(t *testing.T) {
 			require.InDelta(t, 1, info.Prob[r], 1e-6)
 		}
 		times = append(times, info.T)
+		return nil
 	})
 	require.NoError(t, s.Sample(make([]int, 10), 1, 3, 2))
 	grid := make([]float64, 7)
@@ -125,7 +127,7 @@ func TestObserverSeesBeliefs(t *testing.T) {
 func TestSetHoldRejectsBadPatterns(t *testing.T) {
 	s, err := New(model.DenoiserFunc(zeroLogits), testConfig(t, 1, 3, 2, 0))
 	require.NoError(t, err)
-	require.ErrorContains(t, s.SetHold([]int{1, 2}), "2 positions, the sampler 3")
-	require.ErrorContains(t, s.SetHold([]int{1, 27, Free}), "position 1 holds token 27, outside 0..26")
-	require.ErrorContains(t, s.SetHold([]int{1, -2, Free}), "position 1 holds token -2")
+	require.ErrorContains(t, s.SetHold([]int{1, 2}), "2 positions, the walk 3")
+	require.ErrorContains(t, s.SetHold([]int{1, 27, walk.Free}), "position 1 holds token 27, outside 0..26")
+	require.ErrorContains(t, s.SetHold([]int{1, -2, walk.Free}), "position 1 holds token -2")
 }

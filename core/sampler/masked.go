@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/rdlm-go/rdlm/core/model"
-	"github.com/rdlm-go/rdlm/core/rng"
+	"github.com/rdlm-go/rdlm/core/walk"
 )
 
 // Masked generates with the masked-diffusion baseline (MDLM, log-linear
@@ -37,12 +37,12 @@ func NewMasked(d model.Denoiser, batch, length, vocab, steps int) (*Masked, erro
 	m := &Masked{d: d, b: batch, l: length, k: vocab, s: steps,
 		x: make([]float32, batch*length*vocab), logits: make([]float32, batch*length*vocab),
 		t: make([]float32, batch), tokens: make([]int, batch*length), hold: make([]int, length)}
-	_ = setHold(m.hold, nil, 0) // every position free
+	_ = walk.SetHold(m.hold, nil, 0) // every position free
 	return m, nil
 }
 
 // SetHold pins positions, as Sampler.SetHold does.
-func (m *Masked) SetHold(hold []int) error { return setHold(m.hold, hold, m.k) }
+func (m *Masked) SetHold(hold []int) error { return walk.SetHold(m.hold, hold, m.k) }
 
 // Sample generates sequences first .. first+n-1 into dst (n, L). Step i of
 // sequence j, position l, reads stream (seed, j<<32 | l) at block i.
@@ -65,7 +65,7 @@ func (m *Masked) Sample(dst []int, seed, first uint64, n int) error {
 		reveal := (sNow - sNext) / sNow
 		clear(m.x[:n*L*K])
 		for q := range n * L {
-			if tk := m.tokens[q]; tk != Free {
+			if tk := m.tokens[q]; tk != walk.Free {
 				m.x[q*K+tk] = 1
 			}
 		}
@@ -76,10 +76,10 @@ func (m *Masked) Sample(dst []int, seed, first uint64, n int) error {
 			return err
 		}
 		for q := range n * L {
-			if m.tokens[q] != Free {
+			if m.tokens[q] != walk.Free {
 				continue
 			}
-			st := rng.NewStream(seed, (first+uint64(q/L))<<32|uint64(q%L))
+			st := walk.Noise(seed, first+uint64(q/L), q%L)
 			st.Seek(uint64(i))
 			if i+1 < m.s && st.Float64() >= reveal {
 				continue

@@ -1,7 +1,6 @@
 package sampler
 
 import (
-	"math"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -25,25 +24,4 @@ func TestExactStepRates(t *testing.T) {
 	require.Less(t, g*dt, 1.0)
 	require.Greater(t, g*dt, 0.99)
 	require.Greater(t, sched.Gamma(0.875)*dt, 0.7, "Euler's pull over the same step")
-}
-
-// The focus grid runs from 0 to the uniform grid's end, increases, and is
-// densest in the middle: its middle step is (1-c) times a uniform one, its
-// first (1+c) times, to first order.
-func TestFocusGrid(t *testing.T) {
-	const n = 64
-	g := make([]float64, n+1)
-	_, err := process.SamplingGrid(g)
-	require.NoError(t, err)
-	top := g[n]
-	focusGrid(g)
-	require.Equal(t, 0.0, g[0])
-	require.Equal(t, top, g[n])
-	for i := 1; i <= n; i++ {
-		require.Greater(t, g[i], g[i-1])
-	}
-	h := top / n
-	require.InEpsilon(t, (1-FocusStrength)*h, g[n/2+1]-g[n/2], 0.02)
-	require.InEpsilon(t, (1+FocusStrength)*h, g[1]-g[0], 0.02)
-	require.Less(t, math.Abs(g[n/2]-top/2), 1e-12)
 }

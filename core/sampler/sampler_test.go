@@ -1,6 +1,7 @@
 package sampler
 
 import (
+	"errors"
 	"math"
 	"testing"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/rng"
 	"github.com/rdlm-go/rdlm/core/sphere"
+	"github.com/rdlm-go/rdlm/core/walk"
 	"github.com/stretchr/testify/require"
 )
 
@@ -157,15 +159,15 @@ func TestErrors(t *testing.T) {
 	_, err := New(nil, good)
 	require.ErrorContains(t, err, "nil denoiser")
 	for _, c := range []struct {
-		edit func(*Config)
+		edit func(*walk.Config)
 		msg  string
 	}{
-		{func(c *Config) { c.Steps = 0 }, "0 steps"},
-		{func(c *Config) { c.Batch = 0 }, "batch 0"},
-		{func(c *Config) { c.Length = -1 }, "length -1"},
-		{func(c *Config) { c.Vocab = 0 }, "vocabulary of 0"},
-		{func(c *Config) { c.Schedule = nil }, "no schedule"},
-		{func(c *Config) { c.Mixture.StepThr = 2 }, "step threshold"},
+		{func(c *walk.Config) { c.Steps = 0 }, "0 steps"},
+		{func(c *walk.Config) { c.Batch = 0 }, "batch 0"},
+		{func(c *walk.Config) { c.Length = -1 }, "length -1"},
+		{func(c *walk.Config) { c.Vocab = 0 }, "vocabulary of 0"},
+		{func(c *walk.Config) { c.Schedule = nil }, "no schedule"},
+		{func(c *walk.Config) { c.Mixture.StepThr = 2 }, "step threshold"},
 	} {
 		cfg := good
 		c.edit(&cfg)
@@ -198,15 +200,32 @@ func TestSamplingAllocatesNothing(t *testing.T) {
 	const L = 8
 	s, err := New(coupled(L), testConfig(t, 2, L, 16, 0.35))
 	require.NoError(t, err)
-	hold, err := Prompt([]int{3, 4}, L)
+	hold, err := walk.Prompt([]int{3, 4}, L)
 	require.NoError(t, err)
 	require.NoError(t, s.SetHold(hold))
 	calls := 0
-	s.SetObserver(func(info *StepInfo) { calls++ })
+	s.SetObserver(func(info *walk.StepInfo) error { calls++; return nil })
 	dst := make([]int, 2*L)
 	allocs := testing.AllocsPerRun(5, func() {
 		require.NoError(t, s.Sample(dst, 1, 0, 2))
 	})
 	require.Equal(t, 0.0, allocs)
 	require.Equal(t, 16*6, calls) // AllocsPerRun runs once more to warm up
+}
+
+// An observer's error stops the walk at that step: Sample returns it.
+func TestObserverErrorStopsTheWalk(t *testing.T) {
+	s, err := New(model.DenoiserFunc(zeroLogits), testConfig(t, 1, 4, 10, 0.35))
+	require.NoError(t, err)
+	stop := errors.New("abandoned")
+	steps := 0
+	s.SetObserver(func(info *walk.StepInfo) error {
+		steps++
+		if info.Step == 2 {
+			return stop
+		}
+		return nil
+	})
+	require.ErrorIs(t, s.Sample(make([]int, 4), 1, 0, 1), stop)
+	require.Equal(t, 3, steps)
 }

@@ -206,7 +206,7 @@ func TestConfigSizesAreBounded(t *testing.T) {
 		{`{"model": {"vocab": 27, "length": 1000000000, "hidden": 128, "heads": 4, "blocks": 4, "cond": 128}}`, "model.MaxLength"},
 		{`{"model": {"vocab": 27, "length": 128, "hidden": 128, "heads": 4, "blocks": 1000000000, "cond": 128}}`, "model.MaxBlocks"},
 		{`{"model": {"vocab": 27, "length": 16384, "hidden": 1024, "heads": 16, "blocks": 24, "cond": 128}, "batch": 4096}`, "model.MaxNetBytes"},
-		{`{"eval_bridge_steps": 1000000000}`, "sampler.MaxSteps"},
+		{`{"eval_bridge_steps": 1000000000}`, "walk.MaxSteps"},
 	} {
 		p := filepath.Join(dir, strconv.Itoa(i)+".json")
 		require.NoError(t, os.WriteFile(p, []byte(c.json), 0o644))

@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/rdlm-go/rdlm/core/model"
-	"github.com/rdlm-go/rdlm/core/sampler"
+	"github.com/rdlm-go/rdlm/core/walk"
 	"github.com/rdlm-go/rdlm/trainer/eval"
 )
 
@@ -19,8 +19,8 @@ func (c Config) checkSizes() error {
 	switch {
 	case c.Batch > model.MaxBatch:
 		return fmt.Errorf("batch %d is beyond the limit of %d sequences per step (model.MaxBatch)", c.Batch, model.MaxBatch)
-	case c.EvalBridgeSteps > sampler.MaxSteps:
-		return fmt.Errorf("eval_bridge_steps %d is beyond the limit of %d (sampler.MaxSteps)", c.EvalBridgeSteps, sampler.MaxSteps)
+	case c.EvalBridgeSteps > walk.MaxSteps:
+		return fmt.Errorf("eval_bridge_steps %d is beyond the limit of %d (walk.MaxSteps)", c.EvalBridgeSteps, walk.MaxSteps)
 	}
 	if c.Batch < 1 {
 		return nil // Validate names it

@@ -1,10 +1,12 @@
-package sampler
+package walk
 
 import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/rdlm-go/rdlm/core/process"
+	"github.com/rdlm-go/rdlm/core/sphere"
 	"github.com/rdlm-go/rdlm/core/text"
 )
 
@@ -18,7 +20,7 @@ const Blank = '_'
 // ids and leaves the rest Free.
 func Prompt(ids []int, length int) ([]int, error) {
 	if len(ids) > length {
-		return nil, fmt.Errorf("sampler: prompt of %d tokens does not fit in a length of %d", len(ids), length)
+		return nil, fmt.Errorf("walk: prompt of %d tokens does not fit in a length of %d", len(ids), length)
 	}
 	hold := make([]int, length)
 	for i := range hold {
@@ -42,12 +44,12 @@ func Template(v *text.Vocab, tmpl string) ([]int, error) {
 		}
 		ids, err := v.Encode(piece)
 		if err != nil {
-			return nil, fmt.Errorf("sampler: template %q: %v", tmpl, err)
+			return nil, fmt.Errorf("walk: template %q: %v", tmpl, err)
 		}
 		hold = append(hold, ids...)
 	}
 	if len(hold) == 0 {
-		return nil, fmt.Errorf("sampler: empty template")
+		return nil, fmt.Errorf("walk: empty template")
 	}
 	return hold, nil
 }
@@ -82,10 +84,10 @@ func splitBlanks(s string) []string {
 	return out
 }
 
-// setHold checks a hold pattern against a sampler's length and vocabulary
-// and copies it into dst; nil frees every position. The samplers share it,
-// so that a pattern means the same to each.
-func setHold(dst, hold []int, vocab int) error {
+// SetHold checks a hold pattern against a walk's length (len(dst)) and
+// vocabulary and copies it into dst; nil frees every position. Every
+// sampler checks its patterns here, so that a pattern means the same to each.
+func SetHold(dst, hold []int, vocab int) error {
 	if hold == nil {
 		for i := range dst {
 			dst[i] = Free
@@ -93,13 +95,29 @@ func setHold(dst, hold []int, vocab int) error {
 		return nil
 	}
 	if len(hold) != len(dst) {
-		return fmt.Errorf("sampler: hold pattern has %d positions, the sampler %d", len(hold), len(dst))
+		return fmt.Errorf("walk: hold pattern has %d positions, the walk %d", len(hold), len(dst))
 	}
 	for l, k := range hold {
 		if k != Free && (k < 0 || k >= vocab) {
-			return fmt.Errorf("sampler: hold pattern position %d holds token %d, outside 0..%d", l, k, vocab-1)
+			return fmt.Errorf("walk: hold pattern position %d holds token %d, outside 0..%d", l, k, vocab-1)
 		}
 	}
 	copy(dst, hold)
+	return nil
+}
+
+// StartPoints writes the walk's first points into x (rows, V), rows a
+// whole number of sequences of len(hold) positions: a held position at its
+// vertex, a free one at start.
+func StartPoints(x []float32, v int, hold []int, start process.Start) error {
+	L := len(hold)
+	for r := 0; r < len(x)/v; r++ {
+		row := x[r*v : (r+1)*v]
+		if k := hold[r%L]; k != Free {
+			sphere.Vertex(row, k)
+		} else if err := process.StartPoint(row, start); err != nil {
+			return err
+		}
+	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package sampler
+package walk
 
 import (
 	"testing"
@@ -37,4 +37,15 @@ func TestNormalizeTemplateText8(t *testing.T) {
 	require.Equal(t, "_ one nine __", NormalizeTemplateText8("_ 19 __"))
 	require.Equal(t, "___", NormalizeTemplateText8("___"))
 	require.Equal(t, "a_b", NormalizeTemplateText8("A_B"))
+}
+
+func TestSetHoldRejectsBadPatterns(t *testing.T) {
+	dst := make([]int, 3)
+	require.ErrorContains(t, SetHold(dst, []int{1, 2}, 27), "2 positions, the walk 3")
+	require.ErrorContains(t, SetHold(dst, []int{1, 27, Free}, 27), "position 1 holds token 27, outside 0..26")
+	require.ErrorContains(t, SetHold(dst, []int{1, -2, Free}, 27), "position 1 holds token -2")
+	require.NoError(t, SetHold(dst, []int{1, 26, Free}, 27))
+	require.Equal(t, []int{1, 26, Free}, dst)
+	require.NoError(t, SetHold(dst, nil, 27))
+	require.Equal(t, []int{Free, Free, Free}, dst)
 }
