@@ -1,7 +1,6 @@
 package generate
 
 import (
-	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -136,10 +135,7 @@ func Open(p *Plan, o Options) (*Runner, error) {
 		if p.Backend == WebGPU {
 			return nil, err
 		}
-		reason = "WebGPU is unavailable: " + err.Error()
-		if errors.Is(err, gpu.ErrUnavailable) {
-			reason = "no WebGPU here: " + strings.TrimPrefix(err.Error(), gpu.ErrUnavailable.Error()+": ")
-		}
+		reason = err.Error() // gpu.Open's errors say what is missing and how to get it
 	}
 	if r.walker == nil {
 		r.backend = Backend{Name: CPUName, Reason: reason}
