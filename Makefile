@@ -66,7 +66,7 @@ compare-text-report: build
 	  ./bin/rdlm eval --model runs/long/$$n/ckpt --split test --json > runs/long/$$n.eval.json; cat runs/long/$$n.eval.json; done
 	for n in rdlm-window mdlm ar; do ./bin/rdlm eval --model runs/long/rdlm-adapt/ckpt --versus runs/long/$$n/ckpt --split test --json; done
 	mkdir -p runs/judge
-	for spec in rdlm-adapt:euler rdlm-adapt:bridge rdlm-window:euler mdlm:euler; do \
+	for spec in rdlm-adapt:euler rdlm-adapt:exact rdlm-window:euler rdlm-window:exact mdlm:euler; do \
 	  n=$${spec%%:*}; rule=$${spec#*:}; \
 	  for st in 8 16 32 64 128 256; do \
 	    ./bin/rdlm sample --model runs/long/$$n/ckpt --n 64 --steps $$st --rule $$rule --seed 100 > runs/judge/$$n-$$rule-$$st.txt; \

@@ -15,7 +15,7 @@ import (
 // host only writes the step's scalars. It is the device's walk.Walker and
 // reproduces the CPU's (core/sampler) for the same seed, sequence indices
 // and hold pattern, up to float rounding. It takes the reference's step,
-// walk.RuleEuler on walk.GridUniform.
+// walk.RuleEuler.
 //
 // With an observer, each step also finds every position's most probable
 // token and its probability on the device (the top kernel) and reads back
@@ -59,8 +59,7 @@ func NewWalk(e *Engine, cfg walk.Config) (*Walk, error) {
 		return nil, err
 	}
 	if !cfg.IsReference() {
-		return nil, fmt.Errorf("gpu: the device walk takes the reference's step (rule %s, grid %s), not rule %q on grid %q",
-			walk.RuleEuler, walk.GridUniform, cfg.Rule, cfg.Grid)
+		return nil, fmt.Errorf("gpu: the device walk takes the reference's step (rule %s), not rule %q", walk.RuleEuler, cfg.Rule)
 	}
 	times, err := walk.NewTimes(cfg)
 	if err != nil {
@@ -149,7 +148,7 @@ func (w *Walk) Sample(dst []int, seed, first uint64, n int) error {
 	e.d.WriteBuffer(w.xs, 0, f32Bytes(w.host))
 	e.d.WriteBuffer(e.x, 0, f32Bytes(w.xin))
 	key := rng.Key(seed)
-	blocks := uint32(walk.BlocksPerStep(K, w.cfg.Rule))
+	blocks := uint32(walk.BlocksPerStep(K))
 	for i := 0; i < w.cfg.Steps; i++ {
 		ti, dt := w.times.T[i], w.times.Step(i)
 		for b := range w.tHost {

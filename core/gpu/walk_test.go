@@ -176,18 +176,15 @@ func TestObservedWalkReadsBackTwoWordsPerPosition(t *testing.T) {
 	}
 }
 
-// The device walk takes the reference's step only; other rules and grids
-// are refused by name (core/generate runs them on the CPU).
+// The device walk takes the reference's step only; another rule is refused
+// by name (the CPU runs it).
 func TestWalkRefusesOtherRules(t *testing.T) {
 	d := testDriver(t)
 	p := tinyParams(t)
 	e, err := NewEngine(d, p, 1, p.Cfg.Length)
 	require.NoError(t, err)
 	cfg, _ := tinyWalk(p, 1, 2)
-	cfg.Rule = walk.RuleBridge
+	cfg.Rule = walk.RuleExact
 	_, err = NewWalk(e, cfg)
-	require.ErrorContains(t, err, `not rule "bridge"`)
-	cfg.Rule, cfg.Grid = "", walk.GridFocus
-	_, err = NewWalk(e, cfg)
-	require.ErrorContains(t, err, `grid "focus"`)
+	require.ErrorContains(t, err, `not rule "exact"`)
 }

@@ -92,3 +92,15 @@ func drawCategorical(z []float32, u float64) int {
 	nn.Softmax(z, z)
 	return drawFrom(z, u)
 }
+
+// drawFrom returns the index whose cumulative probability first exceeds u.
+func drawFrom(p []float32, u float64) int {
+	var c float64
+	for k, v := range p {
+		c += float64(v)
+		if u < c {
+			return k
+		}
+	}
+	return len(p) - 1
+}

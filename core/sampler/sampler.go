@@ -55,7 +55,7 @@ func New(d model.Denoiser, cfg walk.Config) (*Sampler, error) {
 	V := K + 1
 	s := &Sampler{
 		cfg: cfg, d: d, v: V, start: cfg.Start(), times: times,
-		blocksPerStep: walk.BlocksPerStep(K, cfg.Rule),
+		blocksPerStep: walk.BlocksPerStep(K),
 		x:             make([]float32, B*L*V),
 		xin:           make([]float32, B*L*K),
 		logits:        make([]float32, B*L*K),
@@ -144,15 +144,6 @@ func (s *Sampler) step(i int, seed, first uint64, n int) error {
 		}
 		x := s.x[r*V : (r+1)*V]
 		s.stream = walk.Noise(seed, first+uint64(seq), l)
-		if s.cfg.Rule == walk.RuleBridge {
-			s.stream.Seek(walk.EndpointBlock(i, s.blocksPerStep))
-			k := drawFrom(p, s.stream.Float64())
-			s.stream.Seek(walk.StepBlock(i, s.blocksPerStep))
-			if err := process.BridgeStep(x, s.drift, k, ti, t1, s.cfg.Schedule, &s.stream); err != nil {
-				return err
-			}
-			continue
-		}
 		g, b, dt := gamma, beta, s.times.Step(i)
 		if s.cfg.Rule == walk.RuleExact {
 			g, b, dt = exactStep(s.cfg.Schedule, ti, t1)
@@ -180,18 +171,6 @@ func softmaxInPlace(z []float32) (int, error) {
 		}
 	}
 	return nn.Softmax(z, z), nil
-}
-
-// drawFrom returns the index whose cumulative probability first exceeds u.
-func drawFrom(p []float32, u float64) int {
-	var c float64
-	for k, v := range p {
-		c += float64(v)
-		if u < c {
-			return k
-		}
-	}
-	return len(p) - 1
 }
 
 // exactStep is the step from t0 to t1 in the drift and diffusion rates that

@@ -19,8 +19,7 @@ type Config struct {
 	Steps    int               // walk steps S
 	Schedule schedule.Schedule // beta_t and gamma_t
 	Mixture  process.Mixture   // the training mixture: picks the start point
-	Rule     string            // RuleEuler (default, the reference's), RuleExact or RuleBridge
-	Grid     string            // GridUniform (default, the reference's) or GridFocus
+	Rule     string            // RuleEuler (default, the reference's) or RuleExact
 }
 
 // The step rules (Config.Rule).
@@ -28,13 +27,6 @@ const (
 	// RuleEuler is the reference's geodesic random walk: the mixture drift
 	// b_theta = P_x(gamma sum_k p_k log_x(e_k)) for a step of dt.
 	RuleEuler = "euler"
-	// RuleBridge draws each position's endpoint k from p_theta and takes
-	// the step of the bridge toward e_k (process.BridgeStep): the generative
-	// process is the mixture of bridges whose endpoint law given x_t is the
-	// posterior the network predicts, so this is its ancestral sampler, and
-	// its step stays exact as t -> 1 where the Euler step overshoots. It is
-	// meant for few steps.
-	RuleBridge = "bridge"
 	// RuleExact keeps the mixture drift's direction but takes each step
 	// with the pull and noise that are exact for a bridge near its vertex
 	// (process.BridgeStep's): over [t, t+h] the share a = 1 - I(t+h)/I(t)
@@ -44,42 +36,23 @@ const (
 	RuleExact = "exact"
 )
 
-// The time grids (Config.Grid).
-const (
-	GridUniform = "uniform" // t_i = (1-1e-5) i/S
-	// GridFocus spends the steps where the walk decides: the NELBO integrand
-	// of trained models lives between t = 0.1 and 0.8 and peaks near the
-	// middle, so the grid is t(u) = (1-1e-5)(u + c sin(2 pi u)/(2 pi)) at
-	// u = i/S with c = FocusStrength: steps 1-c times as long as uniform
-	// ones at t = 1/2 and 1+c times near both ends.
-	GridFocus = "focus"
-	// FocusStrength is c.
-	FocusStrength = 0.8
-)
-
 // MaxSteps bounds the steps of a walk: its time grid is allocated up front,
 // and a million steps (8 MB of grid) is far more than any sampler needs
 // (the published setting is 256 to 2048).
 const MaxSteps = 1 << 20
 
-// CheckRule refuses a step rule or time grid that is none of the known ones
-// ("" is the default of each); a front end checks its flags with it before
-// any model is read.
-func CheckRule(rule, grid string) error {
-	switch {
-	case rule != "" && rule != RuleEuler && rule != RuleBridge && rule != RuleExact:
-		return fmt.Errorf("step rule %q: want %s, %s or %s", rule, RuleEuler, RuleExact, RuleBridge)
-	case grid != "" && grid != GridUniform && grid != GridFocus:
-		return fmt.Errorf("time grid %q: want %s or %s", grid, GridUniform, GridFocus)
+// CheckRule refuses a step rule that is none of the known ones ("" is the
+// default); a front end checks its flags with it before any model is read.
+func CheckRule(rule string) error {
+	if rule != "" && rule != RuleEuler && rule != RuleExact {
+		return fmt.Errorf("step rule %q: want %s or %s", rule, RuleEuler, RuleExact)
 	}
 	return nil
 }
 
-// IsReference says whether c walks the reference's way, the Euler rule on
-// the uniform grid: the one walk the device runs (core/gpu).
-func (c Config) IsReference() bool {
-	return (c.Rule == "" || c.Rule == RuleEuler) && (c.Grid == "" || c.Grid == GridUniform)
-}
+// IsReference says whether c walks the reference's way, the Euler rule: the
+// one walk the device runs (core/gpu).
+func (c Config) IsReference() bool { return c.Rule == "" || c.Rule == RuleEuler }
 
 // Validate checks c before a backend allocates for it.
 func (c Config) Validate() error {
@@ -99,7 +72,7 @@ func (c Config) Validate() error {
 	case uint64(c.Length) > math.MaxUint32:
 		return fmt.Errorf("walk: length %d does not fit the 32-bit position of the noise counter", c.Length)
 	}
-	if err := CheckRule(c.Rule, c.Grid); err != nil {
+	if err := CheckRule(c.Rule); err != nil {
 		return fmt.Errorf("walk: %v", err)
 	}
 	return c.Mixture.Validate()

@@ -4,7 +4,7 @@
 // that a seed gives the same text on either:
 //
 //   - the settings of a walk (Config): its sizes, the model's schedule and
-//     mixture, the step rule and the time grid;
+//     mixture and the step rule;
 //   - the time grid (Times) and the start points (StartPoints);
 //   - conditioning: hold patterns, the prompts and templates that make
 //     them, and their validation (SetHold);
@@ -23,8 +23,8 @@
 //  2. p = softmax(logits) per position;
 //  3. drift b = P_x(gamma_t sum_k p_k log_x(e_k)) (process.GenerativeDrift);
 //  4. x <- exp_x(sqrt(beta_t h) z + b h), z ~ N(0, I_V), h = t_(i+1) - t_i
-//     (process.GRWStep). That is RuleEuler, the reference's; RuleExact and
-//     RuleBridge change how step 4 is taken.
+//     (process.GRWStep). That is RuleEuler, the reference's; RuleExact
+//     changes how step 4 is taken.
 //
 // After the last step each position decodes to a token (clamp, renormalise,
 // square, drop the mask, argmax: process.Decode).
@@ -43,7 +43,7 @@
 // block range (core/rng), so a seed gives the same text whatever the batch
 // split, the number of threads or the device. With V = K+1 coordinates, each
 // step spends W = 2*ceil(V/2) words (Box-Muller takes words in pairs) in
-// B = ceil(W/4) blocks (one more under RuleBridge, see BlocksPerStep). For
+// B = ceil(W/4) blocks (BlocksPerStep). For
 // global sequence index n (the sample's number, not its slot in the batch),
 // position l and step i (0-based):
 //

@@ -4,24 +4,14 @@ import "github.com/rdlm-go/rdlm/core/rng"
 
 // BlocksPerStep is the Philox blocks one position spends per step of a walk
 // over vocab tokens (see the package doc): W = 2*ceil(V/2) words, V = vocab+1,
-// in ceil(W/4) blocks; step i starts at block i*BlocksPerStep. RuleBridge
-// spends one block more, whose first word draws the step's endpoint
-// (EndpointBlock).
-func BlocksPerStep(vocab int, rule string) uint64 {
+// in ceil(W/4) blocks; step i starts at block i*BlocksPerStep.
+func BlocksPerStep(vocab int) uint64 {
 	V := vocab + 1
-	b := uint64((2*((V+1)/2) + 3) / 4)
-	if rule == RuleBridge {
-		b++
-	}
-	return b
+	return uint64((2*((V+1)/2) + 3) / 4)
 }
 
 // StepBlock is the first block of step i.
 func StepBlock(i int, blocksPerStep uint64) uint64 { return uint64(i) * blocksPerStep }
-
-// EndpointBlock is the block whose first word draws RuleBridge's endpoint
-// at step i: the step's last.
-func EndpointBlock(i int, blocksPerStep uint64) uint64 { return uint64(i+1)*blocksPerStep - 1 }
 
 // Noise is the stream of global sequence seq's position pos: key seed,
 // counter (block, 0, pos, seq).
