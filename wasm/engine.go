@@ -3,12 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
-	"github.com/rdlm-go/rdlm/core/walk"
 	"sync/atomic"
 	"time"
 
+	"github.com/rdlm-go/rdlm/core/generate"
 	"github.com/rdlm-go/rdlm/core/model"
-	"github.com/rdlm-go/rdlm/core/sampler"
+	"github.com/rdlm-go/rdlm/core/walk"
 )
 
 // CPUBackendName is what the badge says when the CPU engine runs.
@@ -21,42 +21,32 @@ type Backend struct {
 	Reason string `json:"reason,omitempty"` // why the CPU runs
 }
 
-// GPUOpener builds a WebGPU denoiser for up to batch sequences of length
-// positions and names its adapter. An error means "use the CPU", and says why.
-type GPUOpener func(p *model.Params[float32], batch, length int) (d model.Denoiser, adapter string, err error)
+// DeviceOpener builds the device walk of cfg with p's network (core/generate's
+// OpenDevice). An error means "use the CPU", and says why.
+type DeviceOpener func(p *model.Params[float32], cfg walk.Config) (*generate.Device, error)
 
-// Engine runs one generation at a time and chooses the backend: the only
-// place where that choice is made.
+// Engine runs one generation at a time and keeps its core/generate Runner
+// (and with it the device's buffers) between generations of the same shape.
 type Engine struct {
-	openGPU GPUOpener
-	noGPU   string // why the GPU is not used; sticky once set
-	cur     *runner
-	busy    atomic.Bool
-	job     atomic.Uint64 // the running generation's id
-	cancel  atomic.Uint64 // the id of the generation to stop
+	openDevice DeviceOpener
+	noGPU      string // why the GPU is not used; sticky once set
+	cur        *generate.Runner
+	busy       atomic.Bool
+	job        atomic.Uint64 // the running generation's id
+	cancel     atomic.Uint64 // the id of the generation to stop
 }
 
-// runner is a sampler built for one model, batch and length on one backend,
-// kept between generations of the same shape.
-type runner struct {
-	m                    *Model
-	batch, length, steps int
-	backend              Backend
-	denoiser             model.Denoiser
-	smp                  *sampler.Sampler
-}
-
-// NewEngine returns an engine that tries openGPU first (nil: CPU only).
-func NewEngine(openGPU GPUOpener) *Engine {
-	e := &Engine{openGPU: openGPU}
-	if openGPU == nil {
+// NewEngine returns an engine that tries the device first (nil: CPU only).
+func NewEngine(openDevice DeviceOpener) *Engine {
+	e := &Engine{openDevice: openDevice}
+	if openDevice == nil {
 		e.noGPU = "this build has no WebGPU engine"
 	}
 	return e
 }
 
-// errCancelled is what the wrapped denoiser returns once Cancel is called:
-// the walk stops at the next step.
+// errCancelled is what the observer returns once Cancel is called: the walk
+// stops after the step it is on.
 var errCancelled = errors.New("generation cancelled")
 
 // Cancel stops generation job at its next step; it may come before the
@@ -65,75 +55,57 @@ func (e *Engine) Cancel(job uint64) { e.cancel.Store(job) }
 
 func (e *Engine) cancelled() bool { return e.cancel.Load() == e.job.Load() }
 
-// runnerFor returns a sampler for the plan. The network (and its device
-// buffers) is kept while the model, batch and length stay the same, and the
-// sampler while the steps do too.
-func (e *Engine) runnerFor(m *Model, p *plan) (*runner, error) {
-	if r := e.cur; r != nil && r.m == m && r.batch == p.batch && r.length == p.length && r.backend.GPU == (e.noGPU == "") {
-		if r.steps != p.steps {
-			if err := e.newSampler(r, p.steps); err != nil {
-				return nil, err
-			}
-		}
-		return r, nil
+// runnerFor returns a Runner for p, on the device unless it failed before
+// (or the request asks for the CPU). A request that leaves the backend to
+// the engine runs on Auto, so a device that will not open is the CPU's
+// with the reason, never an error.
+func (e *Engine) runnerFor(p *generate.Plan) (*generate.Runner, error) {
+	if p.Backend == generate.Auto && e.noGPU != "" {
+		p.Backend = generate.CPU
+	}
+	if p.Backend == generate.WebGPU && e.openDevice == nil {
+		return nil, errors.New(e.noGPU)
+	}
+	if e.cur != nil && e.cur.Fits(p) {
+		return e.cur, nil
 	}
 	e.release()
-	r := &runner{m: m, batch: p.batch, length: p.length}
-	if e.noGPU == "" {
-		d, adapter, err := e.openGPU(m.params, p.batch, p.length)
-		if err == nil {
-			r.denoiser, r.backend = d, Backend{Name: adapter, GPU: true}
-		} else {
-			e.noGPU = err.Error()
-		}
-	}
-	if r.denoiser == nil {
-		net, err := model.NewInference(m.params, p.batch, p.length)
-		if err != nil {
-			return nil, err
-		}
-		r.denoiser, r.backend = model.DenoiserFunc(net.Forward), Backend{Name: CPUBackendName, Reason: e.noGPU}
-	}
-	if err := e.newSampler(r, p.steps); err != nil {
+	run, err := generate.Open(p, generate.Options{OpenDevice: e.openDevice})
+	if err != nil {
 		return nil, err
 	}
-	e.cur = r
-	return r, nil
-}
-
-// newSampler builds r's sampler for steps over a denoiser that stops at the
-// next step once Cancel is called.
-func (e *Engine) newSampler(r *runner, steps int) error {
-	cancellable := model.DenoiserFunc(func(logits, x, t []float32) error {
-		if e.cancelled() {
-			return errCancelled
-		}
-		return r.denoiser.Forward(logits, x, t)
-	})
-	smp, err := sampler.New(cancellable, walk.Config{Batch: r.batch, Length: r.length, Vocab: r.m.params.Cfg.Vocab,
-		Steps: steps, Schedule: r.m.sched, Mixture: r.m.mix})
-	if err != nil {
-		return err
+	if why := run.Backend().Reason; why != "" && p.Backend == generate.Auto {
+		e.noGPU = why
 	}
-	r.smp, r.steps = smp, steps
-	return nil
+	e.cur = run
+	return run, nil
 }
 
 // release frees the current runner's device resources, if it has any.
 func (e *Engine) release() {
-	if e.cur == nil {
-		return
+	if e.cur != nil {
+		e.cur.Close()
+		e.cur = nil
 	}
-	if c, ok := e.cur.denoiser.(interface{ Release() }); ok {
-		c.Release()
+}
+
+// backendOf is a runner's backend as the page names it.
+func (e *Engine) backendOf(run *generate.Runner) Backend {
+	b := run.Backend()
+	if b.GPU {
+		return Backend{Name: b.Name, GPU: true}
 	}
-	e.cur = nil
+	reason := b.Reason
+	if reason == "" {
+		reason = e.noGPU
+	}
+	return Backend{Name: CPUBackendName, Reason: reason}
 }
 
 // Backend is what the next generation would run on, as far as known.
 func (e *Engine) Backend() Backend {
 	if e.cur != nil {
-		return e.cur.backend
+		return e.backendOf(e.cur)
 	}
 	if e.noGPU != "" {
 		return Backend{Name: CPUBackendName, Reason: e.noGPU}
@@ -142,7 +114,7 @@ func (e *Engine) Backend() Backend {
 }
 
 // StepEvent is one step of one batch, for the live view. Top and Prob are
-// the sampler's buffers: copy what must outlive the call.
+// the walk's buffers: copy what must outlive the call.
 type StepEvent struct {
 	Step, Steps int
 	T           float64 // the time the walk has reached after this step (see reachedTime)
@@ -194,61 +166,73 @@ func (e *Engine) Generate(job uint64, m *Model, r Request, h Hooks) (*Result, er
 	defer e.busy.Store(false)
 	e.job.Store(job)
 	defer e.job.Store(0)
-	p, err := m.check(r)
+	p, err := m.plan(r)
 	if err != nil {
 		return nil, err
 	}
 	start := time.Now()
-	res := &Result{Texts: []string{}, Steps: p.steps, Length: p.length, Hold: p.holdText, FirstStepMs: -1}
-	tokens := make([]int, p.batch*p.length)
+	res := &Result{Texts: []string{}, Steps: p.Steps, Length: p.Length, Hold: p.HoldText, FirstStepMs: -1}
+	g := m.gen
+	size := g.ImageValues()
 	var stepPixels []uint8
 	var viewErr error // a step whose pixels could not be read
 	if m.IsImage() {
-		stepPixels = make([]uint8, p.batch*m.imageSize())
+		stepPixels = make([]uint8, p.Batch*size)
+		res.Pixels = make([]uint8, 0, p.Samples*size)
 	}
-	for first := 0; first < p.samples; {
-		n := min(p.batch, p.samples-first)
-		run, err := e.runnerFor(m, p)
+	last := start
+	observe := func(info *walk.StepInfo) error {
+		now := time.Now()
+		if res.FirstStepMs < 0 {
+			res.FirstStepMs = ms(now.Sub(start))
+		}
+		if h.Step != nil {
+			ev := &StepEvent{Step: info.Step, Steps: p.Steps, T: reachedTime(info.Step, p.Steps), First: info.First, N: info.N, L: info.L,
+				Top: info.Top, Prob: info.Prob, StepMs: ms(now.Sub(last))}
+			if stepPixels != nil {
+				ev.Pixels = stepPixels[:info.N*size]
+				if err := g.Pixels(ev.Pixels, info.Top, info.N); err != nil {
+					// Cannot happen (Top indexes the model's vocab, the
+					// digit base), but a wrong picture must not pass silently.
+					viewErr = err
+					ev.Pixels = nil
+				}
+			}
+			h.Step(ev)
+		}
+		if h.Yield != nil {
+			h.Yield()
+		}
+		last = time.Now()
+		if e.cancelled() {
+			return errCancelled
+		}
+		return nil
+	}
+	for first := 0; first < p.Samples; {
+		if e.cancelled() {
+			break
+		}
+		n := min(p.Batch, p.Samples-first)
+		run, err := e.runnerFor(p)
 		if err != nil {
 			return nil, err
 		}
-		res.Backend = run.backend
-		if err := run.smp.SetHold(p.hold); err != nil {
+		res.Backend = e.backendOf(run)
+		if err := run.SetHold(p.Hold); err != nil {
 			return nil, err
 		}
-		last := time.Now()
-		run.smp.SetObserver(func(info *walk.StepInfo) error {
-			now := time.Now()
-			if res.FirstStepMs < 0 {
-				res.FirstStepMs = ms(now.Sub(start))
-			}
-			if h.Step != nil {
-				ev := &StepEvent{Step: info.Step, Steps: p.steps, T: reachedTime(info.Step, p.steps), First: info.First, N: info.N, L: info.L,
-					Top: info.Top, Prob: info.Prob, StepMs: ms(now.Sub(last))}
-				if stepPixels != nil {
-					ev.Pixels = stepPixels[:info.N*m.imageSize()]
-					if err := m.pixelValues(ev.Pixels, info.Top, info.N); err != nil {
-						// Cannot happen (Top indexes the model's vocab, the
-						// digit base), but a wrong picture must not pass silently.
-						viewErr = err
-						ev.Pixels = nil
-					}
-				}
-				h.Step(ev)
-			}
-			if h.Yield != nil {
-				h.Yield()
-			}
-			last = time.Now()
-			return nil
-		})
-		err = run.smp.Sample(tokens[:n*p.length], p.seed, uint64(first), n)
+		if err := run.SetObserver(observe); err != nil {
+			return nil, err
+		}
+		last = time.Now()
+		tokens, err := run.Sample(p.Seed, first, n)
 		switch {
 		case e.cancelled():
 			res.Cancelled = true
 			res.TotalMs = ms(time.Since(start))
 			return res, nil
-		case err != nil && run.backend.GPU:
+		case err != nil && res.Backend.GPU && r.Backend != generate.WebGPU:
 			e.noGPU = fmt.Sprintf("the WebGPU device failed, so the CPU took over (%v)", err)
 			e.release()
 			if h.Backend != nil {
@@ -261,17 +245,16 @@ func (e *Engine) Generate(job uint64, m *Model, r Request, h Hooks) (*Result, er
 			return nil, viewErr
 		}
 		if m.IsImage() {
-			values := make([]uint8, n*m.imageSize())
-			if err := m.pixelValues(values, tokens[:n*p.length], n); err != nil {
+			res.Pixels = res.Pixels[:(first+n)*size]
+			if err := g.Pixels(res.Pixels[first*size:], tokens, n); err != nil {
 				return nil, err
 			}
-			res.Pixels = append(res.Pixels, values...)
 			res.Images += n
 			first += n
 			continue
 		}
 		for s := 0; s < n; s++ {
-			txt, err := m.vocab.Decode(tokens[s*p.length : (s+1)*p.length])
+			txt, err := run.Text(tokens[s*p.Positions : (s+1)*p.Positions])
 			if err != nil {
 				return nil, err
 			}
@@ -279,15 +262,16 @@ func (e *Engine) Generate(job uint64, m *Model, r Request, h Hooks) (*Result, er
 		}
 		first += n
 	}
+	res.Cancelled = e.cancelled()
 	res.TotalMs = ms(time.Since(start))
 	return res, nil
 }
 
 // reachedTime is the time the walk has reached once step (0-based) of steps
 // is done: the end of the step, not the start the network was evaluated at,
-// and 1 after the last, whose state is the decoded text. (The sampler's
-// grid stops 1e-5 short of 1 and its StepInfo.T is the step's start; a view
-// that showed either would never reach t = 1.)
+// and 1 after the last, whose state is the decoded text. (The walk's grid
+// stops 1e-5 short of 1 and its StepInfo.T is the step's start; a view that
+// showed either would never reach t = 1.)
 func reachedTime(step, steps int) float64 { return float64(step+1) / float64(steps) }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

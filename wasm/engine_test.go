@@ -8,7 +8,11 @@ import (
 	"testing"
 
 	"github.com/rdlm-go/rdlm/core/ckpt"
+	"github.com/rdlm-go/rdlm/core/generate"
+	"github.com/rdlm-go/rdlm/core/gpu"
 	"github.com/rdlm-go/rdlm/core/model"
+	"github.com/rdlm-go/rdlm/core/sampler"
+	"github.com/rdlm-go/rdlm/core/walk"
 	"github.com/stretchr/testify/require"
 )
 
@@ -105,13 +109,19 @@ func (f *failingGPU) Forward(logits, x, t []float32) error {
 
 func TestLostGPUFallsBackToCPUWithSameText(t *testing.T) {
 	m := loadTiny(t)
-	gpu := &failingGPU{}
-	e := NewEngine(func(*model.Params[float32], int, int) (model.Denoiser, string, error) { return gpu, "Fake GPU", nil })
+	lost := &failingGPU{}
+	e := NewEngine(func(_ *model.Params[float32], cfg walk.Config) (*generate.Device, error) {
+		w, err := sampler.New(lost, cfg) // a device walk whose network fails
+		if err != nil {
+			return nil, err
+		}
+		return &generate.Device{Walker: w, Adapter: gpu.AdapterInfo{Name: "Fake GPU"}}, nil
+	})
 	var switched []Backend
 	req := Request{Steps: 4, Samples: 2, Seed: 5}
 	res, err := e.Generate(1, m, req, Hooks{Backend: func(b Backend) { switched = append(switched, b) }})
 	require.NoError(t, err)
-	require.Equal(t, 1, gpu.calls)
+	require.Equal(t, 1, lost.calls)
 	require.Len(t, switched, 1)
 	require.Equal(t, CPUBackendName, res.Backend.Name)
 	require.Contains(t, res.Backend.Reason, "device lost")
@@ -122,8 +132,8 @@ func TestLostGPUFallsBackToCPUWithSameText(t *testing.T) {
 
 func TestMissingGPUSaysWhy(t *testing.T) {
 	m := loadTiny(t)
-	e := NewEngine(func(*model.Params[float32], int, int) (model.Denoiser, string, error) {
-		return nil, "", errors.New("this browser has no WebGPU")
+	e := NewEngine(func(*model.Params[float32], walk.Config) (*generate.Device, error) {
+		return nil, errors.New("this browser has no WebGPU")
 	})
 	res, err := e.Generate(1, m, Request{Steps: 1}, Hooks{})
 	require.NoError(t, err)

@@ -127,8 +127,8 @@ func (a *api) generate(_ js.Value, args []js.Value) any {
 		}
 		onStep, onBackend := funcArg(args, 3), funcArg(args, 4)
 		var chars []rune // nil for an image model: its steps carry pixels
-		if m.vocab != nil {
-			chars = []rune(m.vocab.Chars())
+		if v := m.gen.Vocab(); v != nil {
+			chars = []rune(v.Chars())
 		}
 		hooks := Hooks{Yield: a.yielder.yield}
 		if !onStep.IsUndefined() {

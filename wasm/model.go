@@ -4,11 +4,7 @@ import (
 	"fmt"
 
 	"github.com/rdlm-go/rdlm/core/ckpt"
-	"github.com/rdlm-go/rdlm/core/model"
-	"github.com/rdlm-go/rdlm/core/pixels"
-	"github.com/rdlm-go/rdlm/core/process"
-	"github.com/rdlm-go/rdlm/core/schedule"
-	"github.com/rdlm-go/rdlm/core/text"
+	"github.com/rdlm-go/rdlm/core/generate"
 )
 
 // maxModelBytes bounds what a page may load: the weights file and the
@@ -102,12 +98,8 @@ func infoOf(cfg ckpt.Config) ModelInfo {
 // Model is a checkpoint ready to sample: decoded once, shared by every
 // generation of every widget on the page.
 type Model struct {
-	info   ModelInfo
-	params *model.Params[float32]
-	vocab  *text.Vocab    // text models only
-	layout *pixels.Layout // image models only
-	sched  schedule.Schedule
-	mix    process.Mixture
+	info ModelInfo
+	gen  *generate.Model
 }
 
 // LoadModel decodes and checks a checkpoint held in memory.
@@ -119,42 +111,15 @@ func LoadModel(configJSON, weights []byte) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	pc := c.Config.Process
-	sched, mix, err := pc.Walk() // as in rdlm sample
+	g, err := generate.NewModel(c, nil) // its process from its own config, as in rdlm sample
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{info: infoOf(c.Config), params: c.Params, sched: sched, mix: mix}
-	if pc.Image != nil {
-		lay, err := pc.ImageLayout()
-		if err != nil {
-			return nil, err
-		}
-		m.layout = &lay
-	} else {
-		m.vocab = text.Text8()
-	}
-	return m, nil
+	return &Model{info: infoOf(c.Config), gen: g}, nil
 }
 
 // IsImage says whether the model draws images rather than text.
-func (m *Model) IsImage() bool { return m.layout != nil }
-
-// pixelValues writes the pixel values (n, Height*Width*Channels) that the
-// tokens (n, Length) spell into dst; for a split model each value joins
-// its base-16 digits, so a view shows 0-255 levels, not digits.
-func (m *Model) pixelValues(dst []uint8, tokens []int, n int) error {
-	L, size := m.info.Length, m.layout.Height*m.layout.Width*m.layout.Channels
-	for s := 0; s < n; s++ {
-		if err := m.layout.Decode(dst[s*size:(s+1)*size], tokens[s*L:(s+1)*L]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func (m *Model) IsImage() bool { return m.gen.Kind() == generate.Images }
 
 // Info describes the model.
 func (m *Model) Info() ModelInfo { return m.info }
-
-// imageSize is the number of pixel values in one image.
-func (m *Model) imageSize() int { return m.layout.Height * m.layout.Width * m.layout.Channels }
