@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/rdlm-go/rdlm/core/gpu"
 	"github.com/rdlm-go/rdlm/trainer/train"
 )
 
@@ -15,7 +16,7 @@ func init() {
 	register(&command{
 		name:    "train",
 		summary: "train a model (RDLM or the masked-diffusion baseline); Ctrl-C saves and stops, --resume continues",
-		usage:   "--config NAME|PATH --out DIR [--data NAME|PATH] [--steps N] [--batch B] [--lr X] [--objective ce|elbo|ce+elbo|mdlm] [--times importance|uniform|adaptive] [--resume] [--ckpt-every N] [--eval-every N] [--seed S] [--json]",
+		usage:   "--config NAME|PATH --out DIR [--data NAME|PATH] [--steps N] [--batch B] [--lr X] [--objective ce|elbo|ce+elbo|mdlm] [--times importance|uniform|adaptive] [--resume] [--ckpt-every N] [--eval-every N] [--seed S] [--backend cpu|webgpu] [--webgpu-lib PATH] [--micro-batch M] [--gpu-memory MIB] [--json]",
 		run:     runTrain,
 	})
 }
@@ -27,6 +28,8 @@ type trainFlags struct {
 	lr                              float64
 	seed                            uint64
 	resume, asJSON                  bool
+	backend, webgpuLib              string
+	microBatch, gpuMemoryMiB        int
 	set                             map[string]bool
 }
 
@@ -45,6 +48,10 @@ func runTrain(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	fs.IntVar(&f.evalEv, "eval-every", -1, "steps between validation BPC estimates, 0 for only at the end (default: the config's)")
 	fs.Uint64Var(&f.seed, "seed", 0, "seed of the weights, the data order and the noise (default: the config's)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the result as one JSON line")
+	fs.StringVar(&f.backend, "backend", "cpu", "where the steps run: cpu, or webgpu (the WGSL trainer: objectives ce and mdlm, the same checkpoints, resume and metrics, the CPU's figures to f32 rounding)")
+	fs.StringVar(&f.webgpuLib, "webgpu-lib", "", "webgpu.h library (Dawn or wgpu-native) for --backend webgpu; default $"+gpu.LibraryEnv+", then the test installer's copy, then the system's")
+	fs.IntVar(&f.microBatch, "micro-batch", 0, "--backend webgpu: sequences per forward and backward pass, a divisor of the batch (the step accumulates the passes' gradients); default: the largest that fits the adapter")
+	fs.IntVar(&f.gpuMemoryMiB, "gpu-memory", 0, "--backend webgpu: device memory the run may plan for, in MiB (WebGPU does not report it); 0: only the adapter's per-buffer limits")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -54,7 +61,26 @@ func runTrain(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tr, err := train.New(cfg, train.Options{Out: f.out, Resume: f.resume, Progress: os.Stderr, Terminal: isTerminal(os.Stderr)})
+	opts := train.Options{Out: f.out, Resume: f.resume, Progress: os.Stderr, Terminal: isTerminal(os.Stderr)}
+	switch {
+	case f.backend != "cpu" && f.backend != "webgpu":
+		return usagef("--backend is cpu or webgpu, not %q", f.backend)
+	case f.backend == "cpu" && (f.set["micro-batch"] || f.set["gpu-memory"] || f.set["webgpu-lib"]):
+		return usagef("--micro-batch, --gpu-memory and --webgpu-lib go with --backend webgpu")
+	case f.microBatch < 0 || f.gpuMemoryMiB < 0:
+		return usagef("--micro-batch and --gpu-memory must be >= 0")
+	}
+	if f.backend == "webgpu" {
+		// A missing library or adapter is an error that says how to get one
+		// (--backend cpu always works).
+		drv, err := gpu.Open(gpu.Options{Library: f.webgpuLib})
+		if err != nil {
+			return err
+		}
+		defer drv.Close()
+		opts.GPU, opts.MicroBatch, opts.GPUMemory = drv, f.microBatch, uint64(f.gpuMemoryMiB)<<20
+	}
+	tr, err := train.New(cfg, opts)
 	if err != nil {
 		return err
 	}

@@ -191,6 +191,9 @@ func NewTrainEngine(d Driver, p *model.Params[float32], tc TrainConfig) (*TrainE
 	if err := e.planSegments(c, d.Adapter().MaxBinding); err != nil {
 		return nil, err
 	}
+	if _, err := e.fit(d.Adapter()); err != nil {
+		return nil, err
+	}
 	if err := e.build(p); err != nil {
 		return nil, err
 	}
@@ -262,81 +265,101 @@ func (e *TrainEngine) tensor(name string) (p, g Buf, off int) {
 	return s.p, s.g, a.off
 }
 
-// build allocates the buffers and records every command list of a step.
-func (e *TrainEngine) build(p *model.Params[float32]) error {
+// bufSpec is one buffer of the engine: where its handle goes, and its size
+// in floats.
+type bufSpec struct {
+	dst   *Buf
+	label string
+	n     int
+}
+
+// layout lists every buffer the engine allocates, for its configuration
+// and micro-batch: build allocates from it, PlanTraining sizes from it.
+func (e *TrainEngine) layout() []bufSpec {
 	c := e.cfg
 	B, mb, L := e.tc.Batch, e.mb, e.tc.Length
-	D, K, C, H, hd := c.Hidden, c.Vocab, c.Cond, c.Heads, c.HeadDim()
+	D, K, C, H := c.Hidden, c.Vocab, c.Cond, c.Heads
 	N, hid := mb*L, model.MLPRatio*c.Hidden
-	var err error
-	alloc := func(dst *Buf, label string, n int) {
-		if err == nil {
-			*dst, err = e.buffer(label, n)
-		}
-	}
+	var l []bufSpec
+	add := func(dst *Buf, label string, n int) { l = append(l, bufSpec{dst, label, n}) }
 	for i := range e.segs {
 		s := &e.segs[i]
 		n := s.hi - s.lo
-		alloc(&s.p, "weights", n)
-		alloc(&s.g, "gradient", n)
-		alloc(&s.m, "adamw.m", n)
-		alloc(&s.v, "adamw.v", n)
-		alloc(&s.s, "ema", n)
+		add(&s.p, "weights", n)
+		add(&s.g, "gradient", n)
+		add(&s.m, "adamw.m", n)
+		add(&s.v, "adamw.v", n)
+		add(&s.s, "ema", n)
 		s.groups = min(256, (n+65535)/65536)
 	}
-	alloc(&e.x, "x", B*L*K)
-	alloc(&e.t, "t", B)
-	alloc(&e.tokens, "tokens", B*L)
-	alloc(&e.roww, "row weights", B*L)
-	alloc(&e.seqs, "sequence draws", B*8)
-	alloc(&e.temb, "temb", mb*model.TimeFeatures)
-	alloc(&e.z1, "z1", mb*C)
-	alloc(&e.s1, "s1", mb*C)
-	alloc(&e.z2, "z2", mb*C)
-	alloc(&e.c, "c", mb*C)
+	add(&e.x, "x", B*L*K)
+	add(&e.t, "t", B)
+	add(&e.tokens, "tokens", B*L)
+	add(&e.roww, "row weights", B*L)
+	add(&e.seqs, "sequence draws", B*8)
+	add(&e.temb, "temb", mb*model.TimeFeatures)
+	add(&e.z1, "z1", mb*C)
+	add(&e.s1, "s1", mb*C)
+	add(&e.z2, "z2", mb*C)
+	add(&e.c, "c", mb*C)
 	e.hs = make([]Buf, c.Blocks+1)
 	for i := range e.hs {
-		alloc(&e.hs[i], "h", N*D)
+		add(&e.hs[i], "h", N*D)
 	}
 	e.blocks = make([]trainBlock, c.Blocks)
 	for i := range e.blocks {
 		a := &e.blocks[i]
-		alloc(&a.mod, "mod", mb*6*D)
-		alloc(&a.a1, "a1", N*D)
-		alloc(&a.qkv, "qkv", N*3*D)
-		alloc(&a.stats, "attention stats", mb*H*L*2)
-		alloc(&a.att, "att", N*D)
-		alloc(&a.proj, "proj", N*D)
-		alloc(&a.hMid, "hMid", N*D)
-		alloc(&a.a2, "a2", N*D)
-		alloc(&a.m1, "m1", N*hid)
-		alloc(&a.m2, "m2", N*D)
+		add(&a.mod, "mod", mb*6*D)
+		add(&a.a1, "a1", N*D)
+		add(&a.qkv, "qkv", N*3*D)
+		add(&a.stats, "attention stats", mb*H*L*2)
+		add(&a.att, "att", N*D)
+		add(&a.proj, "proj", N*D)
+		add(&a.hMid, "hMid", N*D)
+		add(&a.a2, "a2", N*D)
+		add(&a.m1, "m1", N*hid)
+		add(&a.m2, "m2", N*D)
 	}
-	alloc(&e.fmod, "fmod", mb*2*D)
-	alloc(&e.fa, "final a", N*D)
-	alloc(&e.logits, "logits", N*K)
-	alloc(&e.gelu, "gelu", N*hid)
-	alloc(&e.dm, "dm", N*hid)
-	alloc(&e.dlogits, "dlogits", N*K)
-	alloc(&e.rowloss, "row loss", N)
-	alloc(&e.dh, "dh", N*D)
-	alloc(&e.dA, "dA", N*D)
-	alloc(&e.dtmp, "dtmp", N*D)
-	alloc(&e.datt, "datt", N*D)
-	alloc(&e.dqkv, "dqkv", N*3*D)
-	alloc(&e.dmod, "dmod", mb*6*D)
-	alloc(&e.lnStats, "ln stats", N*2)
-	alloc(&e.lnPart, "ln partial", mb*D)
-	alloc(&e.delta, "attention delta", mb*H*L)
-	alloc(&e.dc, "dc", mb*C)
-	alloc(&e.ds, "ds", mb*C)
+	add(&e.fmod, "fmod", mb*2*D)
+	add(&e.fa, "final a", N*D)
+	add(&e.logits, "logits", N*K)
+	add(&e.gelu, "gelu", N*hid)
+	add(&e.dm, "dm", N*hid)
+	add(&e.dlogits, "dlogits", N*K)
+	add(&e.rowloss, "row loss", N)
+	add(&e.dh, "dh", N*D)
+	add(&e.dA, "dA", N*D)
+	add(&e.dtmp, "dtmp", N*D)
+	add(&e.datt, "datt", N*D)
+	add(&e.dqkv, "dqkv", N*3*D)
+	add(&e.dmod, "dmod", mb*6*D)
+	add(&e.lnStats, "ln stats", N*2)
+	add(&e.lnPart, "ln partial", mb*D)
+	add(&e.delta, "attention delta", mb*H*L)
+	add(&e.dc, "dc", mb*C)
+	add(&e.ds, "ds", mb*C)
 	groups := 0
 	for _, s := range e.segs {
 		groups += s.groups
 	}
-	alloc(&e.partial, "norm partials", groups)
-	alloc(&e.scal, "scalars", scalLog+2*e.tc.LogSteps)
-	alloc(&e.none, "none", 1)
+	add(&e.partial, "norm partials", groups)
+	add(&e.scal, "scalars", scalLog+2*e.tc.LogSteps)
+	add(&e.none, "none", 1)
+	add(&e.freq, "freq", model.TimeFeatures/2)
+	add(&e.cosT, "cos", L*c.HeadDim()/2)
+	add(&e.sinT, "sin", L*c.HeadDim()/2)
+	return l
+}
+
+// build allocates the buffers and records every command list of a step.
+func (e *TrainEngine) build(p *model.Params[float32]) error {
+	B, L, hd := e.tc.Batch, e.tc.Length, e.cfg.HeadDim()
+	var err error
+	for _, b := range e.layout() {
+		if err == nil {
+			*b.dst, err = e.buffer(b.label, b.n)
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -347,15 +370,9 @@ func (e *TrainEngine) build(p *model.Params[float32]) error {
 	e.seqHost, e.tHost = make([]uint32, B*8), make([]float32, B)
 	cosT, sinT := make([]float32, L*hd/2), make([]float32, L*hd/2)
 	nn.RotaryTable(cosT, sinT, L, hd)
-	if e.freq, err = e.upload("freq", timeFrequencies()); err != nil {
-		return err
-	}
-	if e.cosT, err = e.upload("cos", cosT); err != nil {
-		return err
-	}
-	if e.sinT, err = e.upload("sin", sinT); err != nil {
-		return err
-	}
+	e.d.WriteBuffer(e.freq, 0, f32Bytes(timeFrequencies()))
+	e.d.WriteBuffer(e.cosT, 0, f32Bytes(cosT))
+	e.d.WriteBuffer(e.sinT, 0, f32Bytes(sinT))
 	e.SetState(p.Flat, nil, nil, p.Flat)
 	return e.recordStep()
 }

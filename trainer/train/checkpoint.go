@@ -178,6 +178,9 @@ func (tr *Trainer) restore(st *trainerState) error {
 
 // save writes a checkpoint of the current step and swaps it in.
 func (tr *Trainer) save() error {
+	if err := tr.pullDevice(); err != nil {
+		return err
+	}
 	out := tr.opt.Out
 	nw, cur, old := filepath.Join(out, newDir), filepath.Join(out, CheckpointDir), filepath.Join(out, oldDir)
 	if err := Recover(out); err != nil {

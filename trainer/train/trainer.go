@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rdlm-go/rdlm/core/ckpt"
+	"github.com/rdlm-go/rdlm/core/gpu"
 	"github.com/rdlm-go/rdlm/core/model"
 	"github.com/rdlm-go/rdlm/core/pixels"
 	"github.com/rdlm-go/rdlm/core/tables"
@@ -27,6 +28,19 @@ type Options struct {
 	Progress io.Writer // progress lines (nil: none)
 	Terminal bool      // Progress is a terminal: rewrite one line in place
 	DataOpts []data.Option
+
+	// GPU, when set, trains on that WebGPU device (gpu.TrainEngine) instead
+	// of the CPU: the same checkpoints, resume and metrics, the CPU's
+	// figures to f32 rounding. The caller owns it (the Trainer does not
+	// close it). Objectives ce and mdlm, times importance and uniform.
+	GPU gpu.Driver
+	// MicroBatch, with GPU, is the number of sequences per forward and
+	// backward pass (it must divide the batch); 0 picks the largest that
+	// fits the adapter's limits and GPUMemory.
+	MicroBatch int
+	// GPUMemory, with GPU, bounds the device memory the run plans for, in
+	// bytes; 0: only the adapter's per-buffer limits.
+	GPUMemory uint64
 }
 
 // Result sums up a run.
@@ -55,7 +69,8 @@ type Trainer struct {
 	params  *model.Params[float32] // raw training weights
 	emaP    *model.Params[float32] // the EMA weights; Flat is ema.Shadow
 	grad    *model.Params[float32]
-	net     *model.Net[float32]
+	net     *model.Net[float32] // the CPU network; nil on WebGPU
+	dev     *device             // the WebGPU trainer; nil on the CPU
 	obj     *objective.Objective[float32]
 	adam    *optim.AdamW
 	ema     *optim.EMA
@@ -131,6 +146,9 @@ func New(cfg Config, opt Options) (_ *Trainer, err error) {
 	if st != nil {
 		if err := tr.restore(st); err != nil {
 			return nil, err
+		}
+		if tr.dev != nil {
+			tr.pushDevice()
 		}
 		how := "its saved settings"
 		if len(changed) > 0 {
@@ -215,11 +233,17 @@ func (tr *Trainer) build() error {
 	}
 	tr.params = model.NewParams[float32](mc)
 	tr.params.Init(cfg.Seed, true)
-	tr.grad = model.NewParams[float32](mc)
-	if tr.net, err = model.NewNet(tr.params, B, L); err != nil {
-		return err
+	if tr.opt.GPU != nil {
+		if err := tr.buildDevice(); err != nil {
+			return err
+		}
+	} else {
+		tr.grad = model.NewParams[float32](mc)
+		if tr.net, err = model.NewNet(tr.params, B, L); err != nil {
+			return err
+		}
+		tr.dlogits = make([]float32, B*L*K)
 	}
-	tr.dlogits = make([]float32, B*L*K)
 	if tr.adam, err = optim.NewAdamW(len(tr.params.Flat), optim.AdamWConfig{
 		LR: cfg.LR, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: cfg.WeightDecay, Warmup: cfg.Warmup,
 	}); err != nil {
@@ -318,43 +342,35 @@ func (tr *Trainer) Run(ctx context.Context) (res Result, err error) {
 	res = Result{ValidBPC: math.NaN(), AlreadyComplete: tr.step >= tr.cfg.Steps}
 	defer func() { res.Checkpoint = tr.checkpointDir() }()
 	meter := newMeter(tr.step, tr.cfg.Steps, tr.cfg.Batch*tr.cfg.Model.Length)
+	fail := func(err error) (Result, error) {
+		tr.progressEnd()
+		res.Step = tr.step
+		return res, fmt.Errorf("%w (%s)", err, tr.lastCheckpoint())
+	}
 	for tr.step < tr.cfg.Steps {
 		if ctx.Err() != nil {
 			res.Interrupted = true
 			break
 		}
-		loss, norm, err := tr.trainStep()
+		done, stepErr := tr.advance()
+		for _, r := range done {
+			if err := tr.account(meter, &res, r); err != nil {
+				return res, err
+			}
+		}
+		if stepErr != nil {
+			return fail(stepErr)
+		}
+	}
+	if tr.dev != nil { // steps submitted since the last sync (an interruption)
+		done, err := tr.readDeviceLog()
+		for _, r := range done {
+			if err := tr.account(meter, &res, r); err != nil {
+				return res, err
+			}
+		}
 		if err != nil {
-			tr.progressEnd()
-			res.Step = tr.step
-			return res, fmt.Errorf("%w (%s)", err, tr.lastCheckpoint())
-		}
-		meter.add(loss, norm)
-		if tr.step%tr.cfg.LogEvery == 0 || tr.step == tr.cfg.Steps {
-			r := meter.record(tr.step, tr.adam.Config.LearningRate(tr.step))
-			res.Loss = r.Loss
-			if err := tr.logRecord(r); err != nil {
-				return res, err
-			}
-			tr.progressLine(meter, r)
-		} else if tr.opt.Terminal && time.Since(meter.drawn) > 200*time.Millisecond {
-			tr.progressLine(meter, meter.peek(tr.step))
-		}
-		last := tr.step == tr.cfg.Steps
-		if (tr.cfg.EvalEvery > 0 && tr.step%tr.cfg.EvalEvery == 0) || last {
-			bpc, err := tr.evaluate()
-			if err != nil {
-				return res, err
-			}
-			res.ValidBPC = bpc
-		}
-		if tr.step%tr.cfg.CkptEvery == 0 || last {
-			if err := tr.save(); err != nil {
-				return res, err
-			}
-		}
-		if tr.afterStep != nil {
-			tr.afterStep(tr.step, loss)
+			return fail(err)
 		}
 	}
 	tr.progressEnd()
@@ -365,6 +381,74 @@ func (tr *Trainer) Run(ctx context.Context) (res Result, err error) {
 	}
 	res.Step = tr.step
 	return res, nil
+}
+
+// stepResult is a step's loss and gradient norm before clipping.
+type stepResult struct {
+	step       int
+	loss, norm float64
+}
+
+// advance takes a step. On the CPU its result is known at once; on WebGPU
+// the step is only submitted, and the results of the steps since the last
+// read come back at a sync point: a step that logs, evaluates, saves or is
+// the last.
+func (tr *Trainer) advance() ([]stepResult, error) {
+	if tr.dev == nil {
+		loss, norm, err := tr.trainStep()
+		if err != nil {
+			return nil, err
+		}
+		return []stepResult{{step: tr.step, loss: loss, norm: norm}}, nil
+	}
+	if err := tr.deviceStep(); err != nil {
+		return nil, err
+	}
+	if tr.syncAt(tr.step) || tr.dev.pending >= tr.cfg.LogEvery {
+		return tr.readDeviceLog()
+	}
+	return nil, nil
+}
+
+// syncAt says whether step logs, evaluates, saves or ends the run.
+func (tr *Trainer) syncAt(step int) bool {
+	c := tr.cfg
+	return step%c.LogEvery == 0 || step == c.Steps || (c.EvalEvery > 0 && step%c.EvalEvery == 0) || step%c.CkptEvery == 0
+}
+
+// account books one step's result: the meter and the metrics, then, when
+// the run's state is at that step, the evaluation and checkpoint due.
+func (tr *Trainer) account(meter *meter, res *Result, r stepResult) error {
+	meter.add(r.loss, r.norm)
+	if r.step%tr.cfg.LogEvery == 0 || r.step == tr.cfg.Steps {
+		rec := meter.record(r.step, tr.adam.Config.LearningRate(r.step))
+		res.Loss = rec.Loss
+		if err := tr.logRecord(rec); err != nil {
+			return err
+		}
+		tr.progressLine(meter, rec)
+	} else if tr.opt.Terminal && time.Since(meter.drawn) > 200*time.Millisecond {
+		tr.progressLine(meter, meter.peek(r.step))
+	}
+	if r.step == tr.step { // evaluations and checkpoints need the state at their step
+		last := tr.step == tr.cfg.Steps
+		if (tr.cfg.EvalEvery > 0 && tr.step%tr.cfg.EvalEvery == 0) || last {
+			bpc, err := tr.evaluate()
+			if err != nil {
+				return err
+			}
+			res.ValidBPC = bpc
+		}
+		if tr.step%tr.cfg.CkptEvery == 0 || last {
+			if err := tr.save(); err != nil {
+				return err
+			}
+		}
+	}
+	if tr.afterStep != nil {
+		tr.afterStep(r.step, r.loss)
+	}
+	return nil
 }
 
 // checkpointDir is the folder of the run's checkpoint, "" while it has none.
@@ -386,6 +470,9 @@ func (tr *Trainer) lastCheckpoint() string {
 // evaluate estimates the validation BPC of the EMA weights with the
 // evaluator of package eval and logs it.
 func (tr *Trainer) evaluate() (float64, error) {
+	if err := tr.pullDevice(); err != nil {
+		return 0, err
+	}
 	start := time.Now()
 	r, err := tr.eval.Run(tr.valid)
 	if err != nil {
