@@ -1,8 +1,12 @@
 """PyTorch eager reference timings for gpu_bench.sh: the DiT forward of
 rdlm-math.md section 5 and the geodesic random walk step (section 8) on the
 same shapes as the Go benchmarks (batch 1, the preset's length), random
-weights, float32, on CUDA when available. Timing only: correctness of the WGSL
-engine is checked against the Go CPU reference by go test."""
+weights, float32, on CUDA when available. With --train, one training step
+instead, as BenchmarkTrainStep takes it (batch --batch of the preset's
+length): inputs drawn on the device, forward, the time-weighted
+cross-entropy, backward, the global-norm clip, AdamW and the EMA. Timing
+only: correctness of the WGSL engine is checked against the Go CPU reference
+by go test."""
 import argparse
 import math
 import time
@@ -84,18 +88,11 @@ def walk_step(net, x, t, dt, gamma, beta):
     return y / y.norm(dim=-1, keepdim=True)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--preset", default="small")
-    ap.add_argument("--steps", type=int, default=8)
-    ap.add_argument("--reps", type=int, default=20)
-    a = ap.parse_args()
-    dev = "cuda" if torch.cuda.is_available() else "cpu"
+def bench_walk(a, dev, sync):
     K, L, D, H, n, C = PRESETS[a.preset]
     net = DiT(K, L, D, H, n, C, dev).eval()
     x = torch.full((1, L, K + 1), 1 / math.sqrt(K + 1), device=dev)
     t = torch.tensor([0.5], device=dev)
-    sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
     with torch.no_grad():
         for _ in range(3):
             net(x[..., :K], t)
@@ -110,8 +107,77 @@ def main():
             x = walk_step(net, x, t, 1.0 / a.steps, 1.0, 1.0)
         sync()
         step = (time.perf_counter() - t0) / a.steps
+    return f"forward {fwd * 1e3:.3f} ms, walk step {step * 1e3:.3f} ms"
+
+
+class Trainer:
+    """The state of a training run: the network, AdamW's moments, the EMA
+    of the weights, and fixed targets (B, L). Each step draws its own
+    inputs on the device, standing in for the x_t draw of the device step
+    (an elementwise pass of the same size): sphere points in the positive
+    orthant of S^K (the first K coordinates are the network's input),
+    times in (0, 1) and one loss weight per sequence, spread over its
+    positions and divided by B as the trainer's row weights are."""
+
+    def __init__(self, a, dev):
+        K, L, D, H, n, C = PRESETS[a.preset]
+        self.K, self.L, self.B, self.dev = K, L, a.batch, dev
+        self.net = DiT(K, L, D, H, n, C, dev).train()
+        self.params = [p for p in self.net.parameters()]
+        self.opt = torch.optim.AdamW(self.params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
+                                     weight_decay=0.01, foreach=True)
+        self.shadow = [p.detach().clone() for p in self.params]
+        self.targets = torch.randint(0, K, (a.batch * L,), device=dev)
+
+    def step(self):
+        B, L, K = self.B, self.L, self.K
+        x = torch.randn(B, L, K + 1, device=self.dev).abs()
+        x = (x / x.norm(dim=-1, keepdim=True))[..., :K]
+        t = torch.rand(B, device=self.dev)
+        rows = (0.5 + torch.rand(B, 1, device=self.dev)).expand(B, L).reshape(-1) / B
+        logits = self.net(x, t).reshape(B * L, K)
+        loss = (F.cross_entropy(logits, self.targets, reduction="none") * rows).sum()
+        self.opt.zero_grad(set_to_none=False)
+        loss.backward()
+        norm = torch.nn.utils.clip_grad_norm_(self.params, 1.0)
+        self.opt.step()
+        with torch.no_grad():
+            torch._foreach_lerp_(self.shadow, self.params, 1 - 0.999)
+        return loss, norm
+
+
+def bench_train(a, dev, sync):
+    tr = Trainer(a, dev)
+    for _ in range(3):
+        loss, norm = tr.step()
+    sync()
+    first = f"loss {loss.item():.4f}, gradient norm {norm.item():.4f}"
+    t0 = time.perf_counter()
+    for _ in range(a.reps):
+        tr.step()
+    sync()
+    step = (time.perf_counter() - t0) / a.reps
+    n = sum(p.numel() for p in tr.params)
+    return (f"train step {step * 1e3:.3f} ms, {tr.B * tr.L / step:.0f} tokens/s "
+            f"(batch {tr.B} of {tr.L}, {n} parameters, f32; after 3 warm-up steps: {first})")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--preset", default="small")
+    ap.add_argument("--steps", type=int, default=8)
+    ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--train", action="store_true", help="time a training step instead of the forward and walk")
+    ap.add_argument("--batch", type=int, default=16, help="--train: sequences per step")
+    a = ap.parse_args()
+    dev = "cuda" if torch.cuda.is_available() else "cpu"
+    # f32 throughout, as the WGSL engine computes: no TF32 in matmuls.
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
+    what = bench_train(a, dev, sync) if a.train else bench_walk(a, dev, sync)
     name = torch.cuda.get_device_name() if dev == "cuda" else "cpu"
-    print(f"torch eager {a.preset} on {name}: forward {fwd * 1e3:.3f} ms, walk step {step * 1e3:.3f} ms")
+    print(f"torch eager {a.preset} on {name}: {what}")
 
 
 if __name__ == "__main__":
