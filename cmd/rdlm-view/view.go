@@ -85,7 +85,10 @@ func newViewer(c *ckpt.Checkpoint, f viewFlags) (*viewer, error) {
 		v.vocab = text.Text8()
 	}
 	v.tokens = make([]int, n*mc.Length)
-	v.walk = newLiveWalk(c, n)
+	var err error
+	if v.walk, err = newLiveWalk(c, n); err != nil {
+		return nil, err
+	}
 	v.walk.start(v.steps, v.seed)
 	return v, nil
 }

@@ -3,22 +3,28 @@
 package main
 
 import (
-	"github.com/rdlm-go/rdlm/core/walk"
-	"runtime"
+	"errors"
 	"sync"
 	"sync/atomic"
 
 	"github.com/rdlm-go/rdlm/core/ckpt"
-	"github.com/rdlm-go/rdlm/core/model"
-	"github.com/rdlm-go/rdlm/core/sampler"
+	"github.com/rdlm-go/rdlm/core/generate"
+	"github.com/rdlm-go/rdlm/core/walk"
 )
 
-// liveWalk runs the sampler in the background and keeps the most probable
-// tokens of its latest step for the window to draw. A restart abandons the
-// running walk: its observer sees that a newer walk began and ends its
-// goroutine at the next step, so keys act within one network call.
+// viewLimits bound the viewer's requests: rdlm view bounds --n and --steps
+// first; all n samples walk in one batch.
+var viewLimits = generate.Limits{Steps: walk.MaxSteps, Samples: 1 << 10, Batch: 1 << 10, Names: generate.PlainNames}
+
+// errAbandoned ends a walk whose view a newer walk took over.
+var errAbandoned = errors.New("walk abandoned")
+
+// liveWalk runs the walk (core/generate, on the CPU) in the background and
+// keeps the most probable tokens of its latest step for the window to draw.
+// A restart abandons the running walk: its observer sees that a newer walk
+// began and stops it at the next step, so keys act within one network call.
 type liveWalk struct {
-	c   *ckpt.Checkpoint
+	m   *generate.Model
 	n   int
 	gen atomic.Int64
 
@@ -31,8 +37,12 @@ type liveWalk struct {
 	err    error
 }
 
-func newLiveWalk(c *ckpt.Checkpoint, n int) *liveWalk {
-	return &liveWalk{c: c, n: n, tokens: make([]int, n*c.Config.Model.Length)}
+func newLiveWalk(c *ckpt.Checkpoint, n int) (*liveWalk, error) {
+	m, err := generate.NewModel(c, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &liveWalk{m: m, n: n, tokens: make([]int, n*c.Config.Model.Length)}, nil
 }
 
 // start begins a walk of the given steps and seed, abandoning the previous one.
@@ -46,34 +56,34 @@ func (w *liveWalk) start(steps int, seed uint64) {
 }
 
 func (w *liveWalk) run(gen int64, steps int, seed uint64) {
-	fail := func(err error) {
-		w.mu.Lock()
-		if w.gen.Load() == gen {
-			w.err = err
-		}
-		w.mu.Unlock()
+	err := w.walk(gen, steps, seed)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch {
+	case w.gen.Load() != gen: // a newer walk owns the view
+	case err != nil:
+		w.err = err
+	default:
+		w.done = true
 	}
-	pc, mc := w.c.Config.Process, w.c.Config.Model
-	sched, mix, err := pc.Walk()
+}
+
+// walk runs one walk of all n samples in one batch, the observer copying
+// each step's most probable tokens into the view, and the final tokens at
+// the end.
+func (w *liveWalk) walk(gen int64, steps int, seed uint64) error {
+	p, err := w.m.Plan(generate.Request{Steps: steps, Samples: w.n, Batch: w.n, Seed: seed, Backend: generate.CPU}, viewLimits)
 	if err != nil {
-		fail(err)
-		return
+		return err
 	}
-	net, err := model.NewInference(w.c.Params, w.n, mc.Length)
+	run, err := generate.Open(p, generate.Options{})
 	if err != nil {
-		fail(err)
-		return
+		return err
 	}
-	smp, err := sampler.New(net, walk.Config{
-		Batch: w.n, Length: mc.Length, Vocab: mc.Vocab, Steps: steps, Schedule: sched, Mixture: mix,
-	})
-	if err != nil {
-		fail(err)
-		return
-	}
-	smp.SetObserver(func(info *walk.StepInfo) error {
+	defer run.Close()
+	err = run.SetObserver(func(info *walk.StepInfo) error {
 		if w.gen.Load() != gen {
-			runtime.Goexit() // a newer walk owns the view; this one is not finished
+			return errAbandoned
 		}
 		w.mu.Lock()
 		copy(w.tokens[int(info.First)*info.L:], info.Top[:info.N*info.L])
@@ -81,19 +91,17 @@ func (w *liveWalk) run(gen int64, steps int, seed uint64) {
 		w.mu.Unlock()
 		return nil
 	})
-	out := make([]int, w.n*mc.Length)
-	err = smp.Sample(out, seed, 0, w.n)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.gen.Load() != gen {
-		return
-	}
 	if err != nil {
-		w.err = err
-		return
+		return err
 	}
-	copy(w.tokens, out)
-	w.done = true
+	return run.Run(p, func(index int, tokens []int) error {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.gen.Load() == gen {
+			copy(w.tokens[index*p.Positions:], tokens)
+		}
+		return nil
+	})
 }
 
 // snapshot copies the latest tokens into dst and reports the progress.
