@@ -55,27 +55,32 @@ func (e *Engine) Cancel(job uint64) { e.cancel.Store(job) }
 
 func (e *Engine) cancelled() bool { return e.cancel.Load() == e.job.Load() }
 
-// runnerFor returns a Runner for p, on the device unless it failed before
-// (or the request asks for the CPU). A request that leaves the backend to
-// the engine runs on Auto, so a device that will not open is the CPU's
-// with the reason, never an error.
-func (e *Engine) runnerFor(p *generate.Plan) (*generate.Runner, error) {
-	if p.Backend == generate.Auto && e.noGPU != "" {
-		p.Backend = generate.CPU
-	}
-	if p.Backend == generate.WebGPU && e.openDevice == nil {
+// runnerFor returns a Runner for p. A request that names no backend runs
+// as the page always has: on the device whenever one opens (a software
+// adapter included), else on the CPU with the reason, which then sticks.
+// Named backends mean what core/generate says (auto leaves a software
+// adapter for the CPU; webgpu fails rather than run elsewhere).
+func (e *Engine) runnerFor(p *generate.Plan, named bool) (*generate.Runner, error) {
+	switch {
+	case p.Backend == generate.WebGPU && e.openDevice == nil:
 		return nil, errors.New(e.noGPU)
+	case e.noGPU != "" && (!named || p.Backend == generate.Auto):
+		p.Backend = generate.CPU // the device failed before (or this build has none)
+	case !named:
+		p.Backend = generate.WebGPU
 	}
 	if e.cur != nil && e.cur.Fits(p) {
 		return e.cur, nil
 	}
 	e.release()
 	run, err := generate.Open(p, generate.Options{OpenDevice: e.openDevice})
+	if err != nil && !named && p.Backend == generate.WebGPU {
+		e.noGPU = err.Error()
+		p.Backend = generate.CPU
+		run, err = generate.Open(p, generate.Options{OpenDevice: e.openDevice})
+	}
 	if err != nil {
 		return nil, err
-	}
-	if why := run.Backend().Reason; why != "" && p.Backend == generate.Auto {
-		e.noGPU = why
 	}
 	e.cur = run
 	return run, nil
@@ -214,7 +219,7 @@ func (e *Engine) Generate(job uint64, m *Model, r Request, h Hooks) (*Result, er
 			break
 		}
 		n := min(p.Batch, p.Samples-first)
-		run, err := e.runnerFor(p)
+		run, err := e.runnerFor(p, r.Backend != "")
 		if err != nil {
 			return nil, err
 		}
@@ -233,6 +238,7 @@ func (e *Engine) Generate(job uint64, m *Model, r Request, h Hooks) (*Result, er
 			res.TotalMs = ms(time.Since(start))
 			return res, nil
 		case err != nil && res.Backend.GPU && r.Backend != generate.WebGPU:
+			// A device lost mid-walk; an explicit webgpu reports it instead.
 			e.noGPU = fmt.Sprintf("the WebGPU device failed, so the CPU took over (%v)", err)
 			e.release()
 			if h.Backend != nil {

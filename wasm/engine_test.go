@@ -240,3 +240,55 @@ func TestPreviewShowsWhatWillRun(t *testing.T) {
 		require.EqualError(t, gerr, perr.Error())
 	}
 }
+
+// softwareGPU is a device on a software adapter, walked by the CPU sampler.
+func softwareGPU(p *model.Params[float32], cfg walk.Config) (*generate.Device, error) {
+	net, err := model.NewInference(p, cfg.Batch, cfg.Length)
+	if err != nil {
+		return nil, err
+	}
+	w, err := sampler.New(net, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &generate.Device{Walker: w, Adapter: gpu.AdapterInfo{Name: "Google SwiftShader", Fallback: true}}, nil
+}
+
+// A request that names no backend runs on any device, as the page always
+// has; auto leaves a software adapter for the CPU and says why; cpu and
+// webgpu are taken at their word. The text is the same on each.
+func TestRequestsChooseTheirBackend(t *testing.T) {
+	m := loadTiny(t)
+	e := NewEngine(softwareGPU)
+	req := Request{Steps: 3, Samples: 2, Seed: 4}
+	want, err := NewEngine(nil).Generate(1, m, req, Hooks{})
+	require.NoError(t, err)
+	for _, c := range []struct {
+		backend generate.Choice
+		want    Backend
+	}{
+		{"", Backend{Name: "Google SwiftShader (software)", GPU: true}},
+		{generate.Auto, Backend{Name: CPUBackendName, Reason: "the WebGPU adapter here (Google SwiftShader) is a software one, slower than the CPU"}},
+		{generate.WebGPU, Backend{Name: "Google SwiftShader (software)", GPU: true}},
+		{generate.CPU, Backend{Name: CPUBackendName}},
+	} {
+		req.Backend = c.backend
+		res, err := e.Generate(1, m, req, Hooks{})
+		require.NoError(t, err, c.backend)
+		require.Equal(t, c.want, res.Backend, c.backend)
+		require.Equal(t, want.Texts, res.Texts, c.backend)
+	}
+	// A lost device under auto moves to the CPU once, as without a name;
+	// an explicit webgpu reports the loss.
+	lost := &failingGPU{}
+	failing := func(_ *model.Params[float32], cfg walk.Config) (*generate.Device, error) {
+		w, err := sampler.New(lost, cfg)
+		return &generate.Device{Walker: w, Adapter: gpu.AdapterInfo{Name: "Fake GPU"}}, err
+	}
+	res, err := NewEngine(failing).Generate(1, m, Request{Steps: 3, Samples: 2, Seed: 4, Backend: generate.Auto}, Hooks{})
+	require.NoError(t, err)
+	require.Contains(t, res.Backend.Reason, "device lost")
+	require.Equal(t, want.Texts, res.Texts)
+	_, err = NewEngine(failing).Generate(1, m, Request{Steps: 3, Samples: 2, Seed: 4, Backend: generate.WebGPU}, Hooks{})
+	require.ErrorContains(t, err, "device lost")
+}

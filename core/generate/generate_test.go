@@ -320,6 +320,21 @@ func TestBackendChoice(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, want, got)
 
+	// A software adapter is slower than the CPU: Auto leaves it (closed
+	// again) for the CPU and says so; an explicit WebGPU runs on it.
+	soft := &fakeDevice{fallback: true}
+	run, err = Open(plan(r), Options{OpenDevice: soft.open})
+	require.NoError(t, err)
+	require.Equal(t, Backend{Name: CPUName, Reason: "the WebGPU adapter here (Fake GPU) is a software one, slower than the CPU"}, run.Backend())
+	require.Equal(t, [2]int{1, 1}, [2]int{soft.opened, soft.closed})
+	r.Backend = WebGPU
+	run, err = Open(plan(r), Options{OpenDevice: soft.open})
+	require.NoError(t, err)
+	require.Equal(t, Backend{Name: "Fake GPU (software)", GPU: true}, run.Backend())
+	require.True(t, IsSoftware(gpu.AdapterInfo{Name: "Google SwiftShader Device (Subzero)"}))
+	require.False(t, IsSoftware(gpu.AdapterInfo{Name: "NVIDIA H200"}))
+	r.Backend = Auto
+
 	// The exact rule is the CPU's: refused with WebGPU, the CPU's with Auto.
 	r.Rule = walk.RuleExact
 	run, err = Open(plan(r), Options{OpenDevice: dev.open})

@@ -15,8 +15,10 @@ import (
 type Choice string
 
 const (
-	// Auto runs the walk on the device when WebGPU opens and can run it,
-	// else on the CPU, and says why (Backend.Reason).
+	// Auto runs the walk on the device when WebGPU opens on a hardware
+	// adapter and can run the request, else on the CPU, and says why
+	// (Backend.Reason): a software adapter (SwiftShader) is slower than
+	// the CPU.
 	Auto Choice = "auto"
 	// WebGPU runs the walk on the device or fails: never silently on the
 	// CPU.
@@ -127,15 +129,23 @@ func Open(p *Plan, o Options) (*Runner, error) {
 			open = OpenGPU(o.Library)
 		}
 		dev, err := open(m.params, cfg)
-		if err == nil {
+		switch {
+		case err == nil && p.Backend == Auto && IsSoftware(dev.Adapter):
+			// A CPU emulating a GPU runs the walk slower than the CPU itself
+			// (BENCHMARKS.md: SwiftShader).
+			if dev.Close != nil {
+				dev.Close()
+			}
+			name := strings.TrimSuffix(AdapterName(dev.Adapter), " (software)")
+			reason = fmt.Sprintf("the WebGPU adapter here (%s) is a software one, slower than the CPU", name)
+		case err == nil:
 			r.walker, r.close = dev.Walker, dev.Close
 			r.backend = Backend{Name: AdapterName(dev.Adapter), GPU: true}
-			break
-		}
-		if p.Backend == WebGPU {
+		case p.Backend == WebGPU:
 			return nil, err
+		default:
+			reason = err.Error() // gpu.Open's errors say what is missing and how to get it
 		}
-		reason = err.Error() // gpu.Open's errors say what is missing and how to get it
 	}
 	if r.walker == nil {
 		r.backend = Backend{Name: CPUName, Reason: reason}
@@ -166,6 +176,13 @@ func (r *Runner) openCPU(p *Plan, cfg walk.Config) error {
 		r.walker, err = sampler.New(net, cfg)
 	}
 	return err
+}
+
+// IsSoftware says whether an adapter is a CPU emulating a GPU: WebGPU's
+// isFallbackAdapter, or SwiftShader by name (which does not always say it
+// is a fallback).
+func IsSoftware(info gpu.AdapterInfo) bool {
+	return info.Fallback || strings.Contains(strings.ToLower(info.Name), "swiftshader")
 }
 
 // AdapterName keeps the non-empty, non-"undefined" words of an adapter's
