@@ -79,17 +79,85 @@ func TestSampleBackendWebGPUNeverFallsBackSilently(t *testing.T) {
 		require.Contains(t, errs, "rdlm sample: running on the CPU: ")
 		require.Contains(t, errs, missing)
 
-		if !deviceAvailable(t) {
-			t.Log("no WebGPU device here: the device half is not run")
+	}
+}
+
+// tinyImageCheckpoint is a random 4x4 grey image model, each value two
+// base-16 digits (the mnist-split layout), small enough for SwiftShader.
+func tinyImageCheckpoint(t *testing.T) string {
+	t.Helper()
+	cfg := filepath.Join(t.TempDir(), "image.json")
+	require.NoError(t, os.WriteFile(cfg, []byte(`{"model": {"vocab": 16, "length": 32, "hidden": 32, "heads": 2, "blocks": 1, "cond": 32},
+		"process": {"vocab": "mnist14", "image": {"height": 4, "width": 4, "channels": 1}, "split": {"vocab": 256, "base": 16, "digits": 2}}}`), 0o644))
+	dir := filepath.Join(t.TempDir(), "image")
+	code, _, errs := runCLI("init", "--config", cfg, "--seed", "2", "--no-zero-init", "--out", dir)
+	require.Equal(t, 0, code, errs)
+	return dir
+}
+
+// On a device the CLI's samples are the CPU's for the same seed: free text,
+// prompts, templates, traces, split ids and images. auto leaves a software
+// adapter (SwiftShader) for the CPU and says so.
+func TestSampleOnTheDeviceMatchesTheCPU(t *testing.T) {
+	if !deviceAvailable(t) {
+		t.Skip("no WebGPU device opens here (core/gpu/testenv/install.sh installs Dawn and SwiftShader)")
+	}
+	text, split := tinyCheckpoint(t), splitCheckpoint(t)
+	tmp := t.TempDir()
+	for i, args := range [][]string{
+		{"--model", text, "--steps", "4", "--seed", "1", "--n", "3", "--batch", "2"},
+		{"--model", text, "--steps", "4", "--seed", "2", "--n", "2", "--prompt", "the king", "--length", "20"},
+		{"--model", text, "--steps", "4", "--seed", "3", "--n", "2", "--template", "to be or ___ to be"},
+		{"--model", split, "--steps", "3", "--seed", "1", "--n", "3"},
+		{"--model", tinyImageCheckpoint(t), "--steps", "3", "--seed", "4", "--n", "2", "--png", filepath.Join(tmp, "grid.png")},
+		{"--model", text, "--steps", "3", "--seed", "5", "--n", "2", "--length", "12", "--prompt", "ab", "--trace", filepath.Join(tmp, "trace.json")},
+	} {
+		outputs := map[string]string{}
+		for _, backend := range []string{"cpu", "webgpu"} {
+			code, out, errs := runCLI(append(append([]string{"sample"}, args...), "--backend", backend)...)
+			require.Equal(t, 0, code, errs)
+			for _, file := range []string{"grid.png", "trace.json"} {
+				if b, err := os.ReadFile(filepath.Join(tmp, file)); err == nil {
+					out += string(b)
+					require.NoError(t, os.Remove(filepath.Join(tmp, file)))
+				}
+			}
+			outputs[backend] = out
+		}
+		if strings.Contains(args[len(args)-2], "trace") {
+			requireSameTrace(t, outputs["cpu"], outputs["webgpu"])
 			continue
 		}
-		code, out, errs = runCLI(append(args, "--backend", "webgpu")...)
-		require.Equal(t, 0, code, errs)
-		dev := sampleLines(t, out)
-		require.Len(t, dev, 3)
-		for i, l := range dev {
-			require.NotEqual(t, "CPU", l["backend"], "the device ran: %v", l)
-			require.Equal(t, cpu[i]["text"], l["text"], "the same seed gives the same sample on either")
+		require.Equal(t, outputs["cpu"], outputs["webgpu"], "case %d: %v", i, args)
+	}
+
+	code, out, errs := runCLI("sample", "--model", text, "--steps", "3", "--seed", "1", "--json", "--backend", "auto")
+	require.Equal(t, 0, code, errs)
+	if line := sampleLines(t, out)[0]; line["backend"] == "CPU" {
+		require.Contains(t, errs, "is a software one, slower than the CPU")
+	}
+}
+
+// requireSameTrace compares the text and trace files of two runs: the same
+// texts and most probable tokens, probabilities within float rounding.
+func requireSameTrace(t *testing.T, a, b string) {
+	t.Helper()
+	decode := func(s string) sampleTrace {
+		var tr sampleTrace
+		require.NoError(t, json.Unmarshal([]byte(s[strings.Index(s, "{"):]), &tr))
+		return tr
+	}
+	ta, tb := decode(a), decode(b)
+	require.Equal(t, a[:strings.Index(a, "{")], b[:strings.Index(b, "{")])
+	require.Equal(t, len(ta.Samples), len(tb.Samples))
+	for i, s := range ta.Samples {
+		require.Equal(t, s.Text, tb.Samples[i].Text)
+		require.Len(t, tb.Samples[i].Trace, len(s.Trace))
+		for k, st := range s.Trace {
+			other := tb.Samples[i].Trace[k]
+			require.Equal(t, st.T, other.T)
+			require.Equal(t, st.Top, other.Top)
+			require.InDeltaSlice(t, st.Prob, other.Prob, 1e-5)
 		}
 	}
 }
