@@ -131,6 +131,12 @@ func TestSampleOnTheDeviceMatchesTheCPU(t *testing.T) {
 		require.Equal(t, outputs["cpu"], outputs["webgpu"], "case %d: %v", i, args)
 	}
 
+	// The device ran, and says so.
+	for _, dir := range []string{text, split} {
+		code, out, errs := runCLI("sample", "--model", dir, "--steps", "2", "--json", "--backend", "webgpu")
+		require.Equal(t, 0, code, errs)
+		require.NotEqual(t, "CPU", sampleLines(t, out)[0]["backend"])
+	}
 	code, out, errs := runCLI("sample", "--model", text, "--steps", "3", "--seed", "1", "--json", "--backend", "auto")
 	require.Equal(t, 0, code, errs)
 	if line := sampleLines(t, out)[0]; line["backend"] == "CPU" {
