@@ -340,6 +340,10 @@ func TestBackendChoice(t *testing.T) {
 	run, err = Open(plan(r), Options{OpenDevice: dev.open})
 	require.NoError(t, err)
 	require.Equal(t, Backend{Name: CPUName, Reason: "the exact rule runs on the CPU only"}, run.Backend())
+	p := plan(r)
+	p.Backend = WebGPU // a plan made by hand: Open refuses it as Plan would
+	_, err = Open(p, Options{OpenDevice: dev.open})
+	require.EqualError(t, err, "the exact rule runs on the CPU only (backend cpu or auto)")
 }
 
 // A runner's walks allocate nothing once it is open.
