@@ -19,6 +19,7 @@ func TestDeviceWalkGivesTheCPUsSamples(t *testing.T) {
 		{Steps: 6, Length: 12, Samples: 3, Seed: 9},
 		{Steps: 4, Samples: 2, Seed: 1, Prompt: "to be"},
 		{Steps: 4, Samples: 2, Seed: 2, Template: "the ___ of __"},
+		{Steps: 7, Samples: 2, Seed: 2, Template: "the ___ of __"}, // new steps, the same device
 	} {
 		var devSteps, cpuSteps int
 		got, err := dev.Generate(1, m, req, Hooks{Step: func(*StepEvent) { devSteps++ }})

@@ -26,7 +26,8 @@ type Backend struct {
 type DeviceOpener func(p *model.Params[float32], cfg walk.Config) (*generate.Device, error)
 
 // Engine runs one generation at a time and keeps its core/generate Runner
-// (and with it the device's buffers) between generations of the same shape.
+// (and with it the network and the device's buffers) between generations
+// of the same shape, whatever their steps.
 type Engine struct {
 	openDevice DeviceOpener
 	noGPU      string // why the GPU is not used; sticky once set
@@ -69,7 +70,7 @@ func (e *Engine) runnerFor(p *generate.Plan, named bool) (*generate.Runner, erro
 	case !named:
 		p.Backend = generate.WebGPU
 	}
-	if e.cur != nil && e.cur.Fits(p) {
+	if e.cur != nil && e.cur.Refit(p) { // new steps keep the network and the device
 		return e.cur, nil
 	}
 	e.release()

@@ -292,3 +292,34 @@ func TestRequestsChooseTheirBackend(t *testing.T) {
 	_, err = NewEngine(failing).Generate(1, m, Request{Steps: 3, Samples: 2, Seed: 4, Backend: generate.WebGPU}, Hooks{})
 	require.ErrorContains(t, err, "device lost")
 }
+
+// A change of steps keeps the device (its network, weights and kernels):
+// the engine opens it once.
+func TestNewStepsKeepTheDevice(t *testing.T) {
+	m := loadTiny(t)
+	opened := 0
+	e := NewEngine(func(p *model.Params[float32], cfg walk.Config) (*generate.Device, error) {
+		opened++
+		d, err := softwareGPU(p, cfg)
+		if err == nil {
+			d.Rewalk = func(cfg walk.Config) (walk.Walker, error) {
+				net, err := model.NewInference(p, cfg.Batch, cfg.Length)
+				if err != nil {
+					return nil, err
+				}
+				return sampler.New(net, cfg)
+			}
+		}
+		return d, err
+	})
+	for _, steps := range []int{3, 5, 3} {
+		req := Request{Steps: steps, Samples: 2, Seed: 4, Prompt: "to"}
+		res, err := e.Generate(1, m, req, Hooks{})
+		require.NoError(t, err)
+		require.True(t, res.Backend.GPU)
+		want, err := NewEngine(nil).Generate(1, m, req, Hooks{})
+		require.NoError(t, err)
+		require.Equal(t, want.Texts, res.Texts, "%d steps", steps)
+	}
+	require.Equal(t, 1, opened)
+}

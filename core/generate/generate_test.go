@@ -255,9 +255,9 @@ func TestInvalidRequestsAreRefusedByName(t *testing.T) {
 // fakeDevice is a device walk run by the CPU sampler, with a name, that
 // counts its closes; fail makes it refuse to open.
 type fakeDevice struct {
-	opened, closed int
-	fail           error
-	fallback       bool
+	opened, closed, rewalked int
+	fail                     error
+	fallback                 bool
 }
 
 func (f *fakeDevice) open(p *model.Params[float32], cfg walk.Config) (*Device, error) {
@@ -273,7 +273,11 @@ func (f *fakeDevice) open(p *model.Params[float32], cfg walk.Config) (*Device, e
 		return nil, err
 	}
 	f.opened++
-	return &Device{Walker: w, Adapter: gpu.AdapterInfo{Name: "Fake GPU", Fallback: f.fallback}, Close: func() { f.closed++ }}, nil
+	rewalk := func(cfg walk.Config) (walk.Walker, error) {
+		f.rewalked++
+		return sampler.New(net, cfg)
+	}
+	return &Device{Walker: w, Adapter: gpu.AdapterInfo{Name: "Fake GPU", Fallback: f.fallback}, Close: func() { f.closed++ }, Rewalk: rewalk}, nil
 }
 
 // WebGPU runs on the device or fails with the device's reason; only Auto
@@ -359,4 +363,45 @@ func TestSampleAllocatesNothing(t *testing.T) {
 		}
 	})
 	require.Zero(t, allocs)
+}
+
+// A runner refits to other steps on the same network and device, keeping
+// its hold and observer; anything else is a new runner.
+func TestRefitChangesOnlyTheSteps(t *testing.T) {
+	m := newModel(t, checkpoint(text8Model, ckpt.DefaultProcess()), nil)
+	plan := func(steps int, backend Choice) *Plan {
+		p, err := m.Plan(Request{Steps: steps, Samples: 2, Length: 8, Prompt: "ab", Seed: 3, Backend: backend}, cliLimits)
+		require.NoError(t, err)
+		return p
+	}
+	fresh := func(p *Plan) []int {
+		run, err := Open(p, Options{})
+		require.NoError(t, err)
+		got, err := run.Sample(p.Seed, 0, 2)
+		require.NoError(t, err)
+		return append([]int(nil), got...)
+	}
+	dev := &fakeDevice{}
+	for _, backend := range []Choice{CPU, WebGPU} {
+		run, err := Open(plan(3, backend), Options{OpenDevice: dev.open})
+		require.NoError(t, err)
+		observed := 0
+		require.NoError(t, run.SetObserver(func(*walk.StepInfo) error { observed++; return nil }))
+		for _, steps := range []int{5, 3, 5} {
+			p := plan(steps, backend)
+			require.False(t, run.Fits(p), "the steps changed")
+			require.True(t, run.Refit(p))
+			require.True(t, run.Fits(p))
+			observed = 0
+			got, err := run.Sample(p.Seed, 0, 2)
+			require.NoError(t, err)
+			require.Equal(t, fresh(plan(steps, CPU)), got, "%s, %d steps", backend, steps)
+			require.Equal(t, steps, observed)
+			require.Equal(t, []int{0, 1}, got[:2], "the prompt is still held")
+		}
+		other := plan(3, backend)
+		other.Batch = 1
+		require.False(t, run.Refit(other))
+	}
+	require.Equal(t, [2]int{1, 1}, [2]int{dev.opened, dev.rewalked}, "one device; one walk per number of steps")
 }

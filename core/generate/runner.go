@@ -49,6 +49,9 @@ type Device struct {
 	Walker  walk.Walker
 	Adapter gpu.AdapterInfo
 	Close   func() // frees every buffer the walk holds (nil: nothing to free)
+	// Rewalk, when set, makes a walk of other steps on the same network
+	// and device (nil: a change of steps reopens the device).
+	Rewalk func(cfg walk.Config) (walk.Walker, error)
 }
 
 // Options say how Open finds the device.
@@ -80,7 +83,10 @@ func OpenGPU(library string) func(p *model.Params[float32], cfg walk.Config) (*D
 			d.Close()
 			return nil, err
 		}
-		return &Device{Walker: w, Adapter: d.Adapter(), Close: d.Close}, nil
+		// Another walk on the engine shares its network, weights and
+		// compiled kernels; its few buffers live until Close.
+		rewalk := func(cfg walk.Config) (walk.Walker, error) { return gpu.NewWalk(e, cfg) }
+		return &Device{Walker: w, Adapter: d.Adapter(), Close: d.Close, Rewalk: rewalk}, nil
 	}
 }
 
@@ -103,6 +109,16 @@ type Runner struct {
 	close   func()
 	tokens  []int // (Batch, Positions)
 	dec     *decoder
+
+	// What Refit needs to walk other steps on the same network: the host's
+	// network, or the device's Rewalk with the walks made so far (a
+	// device cannot free one walk's buffers before Close, so each number
+	// of steps gets one walk); and the hold and observer to carry over.
+	net      *model.Inference[float32]
+	rewalk   func(walk.Config) (walk.Walker, error)
+	walks    map[int]walk.Walker
+	hold     []int // (Positions) nil: every position free
+	observer walk.Observer
 }
 
 // Open builds a Runner for p. The choice p.Backend decides: CPU runs on the
@@ -140,7 +156,8 @@ func Open(p *Plan, o Options) (*Runner, error) {
 			name := strings.TrimSuffix(AdapterName(dev.Adapter), " (software)")
 			reason = fmt.Sprintf("the WebGPU adapter here (%s) is a software one, slower than the CPU", name)
 		case err == nil:
-			r.walker, r.close = dev.Walker, dev.Close
+			r.walker, r.close, r.rewalk = dev.Walker, dev.Close, dev.Rewalk
+			r.walks = map[int]walk.Walker{p.Steps: dev.Walker}
 			r.backend = Backend{Name: AdapterName(dev.Adapter), GPU: true}
 		case p.Backend == WebGPU:
 			return nil, err
@@ -167,6 +184,7 @@ func (r *Runner) openCPU(p *Plan, cfg walk.Config) error {
 	if err != nil {
 		return err
 	}
+	r.net = net
 	pc := r.model.cfg.Process
 	switch {
 	case pc.IsAR():
@@ -217,13 +235,75 @@ func (r *Runner) Fits(p *Plan) bool {
 		p.Steps == s.Steps && p.Rule == s.Rule && p.Backend == s.Backend
 }
 
+// Refit makes r run p if only the steps differ from what it was opened
+// for, keeping its network (and the device's weights and compiled kernels),
+// hold and observer, and says whether r now fits p. A front end that
+// changes only the steps between requests keeps its device this way.
+func (r *Runner) Refit(p *Plan) bool {
+	s := r.shape
+	s.Steps = p.Steps
+	if r.Fits(p) {
+		return true
+	}
+	if p.Model != r.model || p.Batch != s.Batch || p.Positions != s.Positions || p.Length != s.Length ||
+		p.Rule != s.Rule || p.Backend != s.Backend || r.model.cfg.Process.IsAR() {
+		return false
+	}
+	cfg := p.walkConfig()
+	var err error
+	switch {
+	case r.model.cfg.Process.IsMDLM():
+		var m *sampler.Masked
+		if m, err = sampler.NewMasked(r.net, p.Batch, p.Positions, cfg.Vocab, p.Steps); err == nil {
+			r.base = m
+		}
+	case r.net != nil:
+		var w *sampler.Sampler
+		if w, err = sampler.New(r.net, cfg); err == nil {
+			r.walker = w
+		}
+	case r.rewalk != nil:
+		w, ok := r.walks[p.Steps]
+		if !ok {
+			if w, err = r.rewalk(cfg); err == nil {
+				r.walks[p.Steps] = w
+			}
+		}
+		if err == nil {
+			r.walker = w
+		}
+	default:
+		return false
+	}
+	if err == nil {
+		err = r.SetHold(r.hold)
+	}
+	if err != nil {
+		return false
+	}
+	if r.walker != nil {
+		r.walker.SetObserver(r.observer)
+	}
+	r.shape.Steps = p.Steps
+	return true
+}
+
 // SetHold pins positions for the following walks (a plan's Hold; nil frees
 // every position).
 func (r *Runner) SetHold(hold []int) error {
+	var err error
 	if r.base != nil {
-		return r.base.SetHold(hold)
+		err = r.base.SetHold(hold)
+	} else {
+		err = r.walker.SetHold(hold)
 	}
-	return r.walker.SetHold(hold)
+	if err == nil {
+		r.hold = append(r.hold[:0], hold...)
+		if hold == nil {
+			r.hold = nil
+		}
+	}
+	return err
 }
 
 // SetObserver installs a per-step callback on the walk (nil removes it; a
@@ -234,6 +314,7 @@ func (r *Runner) SetObserver(o walk.Observer) error {
 		return fmt.Errorf("the %q baseline has no walk to observe", r.model.Family())
 	}
 	r.walker.SetObserver(o)
+	r.observer = o
 	return nil
 }
 
