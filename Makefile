@@ -104,9 +104,9 @@ gotest:
 webgpu-env:
 	bash core/gpu/testenv/install.sh
 
-# The WGSL kernels again, from js/wasm under Node's Dawn.
+# The WGSL kernels and the page's device walk again, from js/wasm under Node's Dawn.
 wasm-gputest:
-	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec "$(CURDIR)/core/gpu/testenv/go_js_wasm_exec" ./core/gpu/ ./shaders/
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec "$(CURDIR)/core/gpu/testenv/go_js_wasm_exec" ./core/gpu/ ./shaders/ ./wasm/
 
 # X11/GL development packages and Xvfb for the native viewer (cgo) and its test.
 viewer-deps:

@@ -99,9 +99,7 @@ func tinyImageCheckpoint(t *testing.T) string {
 // prompts, templates, traces, split ids and images. auto leaves a software
 // adapter (SwiftShader) for the CPU and says so.
 func TestSampleOnTheDeviceMatchesTheCPU(t *testing.T) {
-	if !deviceAvailable(t) {
-		t.Skip("no WebGPU device opens here (core/gpu/testenv/install.sh installs Dawn and SwiftShader)")
-	}
+	require.True(t, deviceAvailable(t), "no WebGPU device opens here: core/gpu/testenv/install.sh installs Dawn and SwiftShader (make test does)")
 	text, split := tinyCheckpoint(t), splitCheckpoint(t)
 	tmp := t.TempDir()
 	for i, args := range [][]string{

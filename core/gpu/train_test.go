@@ -1,3 +1,10 @@
+//go:build !js
+
+// The whole training engine is tested natively (on SwiftShader, and on a
+// real GPU by testenv/gpu_bench.sh); under js/wasm every kernel it runs is
+// tested one by one (backward_test.go, kernels_test.go), which is what the
+// browser adds, at a fraction of the time.
+
 package gpu
 
 import (
