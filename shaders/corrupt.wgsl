@@ -123,18 +123,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
 		n2 += d * d;
 	}
 	let n = rho * sqrt(reduce(lid, n2));
-	// sphere.CosSinc: the series below EXP_SERIES_BELOW, else cos n and sin(n)/n.
-	var cs: f32;
-	var sn: f32;
-	if (n < EXP_SERIES_BELOW) {
-		let q = n * n;
-		cs = 1.0 - q / 2.0 + q * q / 24.0;
-		sn = 1.0 - q / 6.0 + q * q / 120.0;
-	} else {
-		let t = sincos_turns(n * 0.15915494309189535);
-		cs = t.y;
-		sn = t.x / n;
-	}
+	let f = cos_sinc(n);
+	let cs = f.x;
+	let sn = f.y;
 	for (var i = lid; i < p.k; i += 64u) {
 		var mu = rest;
 		if (i == token) {

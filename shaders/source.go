@@ -31,7 +31,7 @@ var shared = []struct {
 	{"GELU_SCALE", nn.GeluScale},                // gelu.wgsl: u = GELU_SCALE (x + GELU_CUBIC x^3)
 	{"GELU_CUBIC", nn.GeluCubic},                //
 	{"LOG_CLIP", sphere.LogClip},                // sphere.wgsl: cosines clipped to [-1+LOG_CLIP, 1-LOG_CLIP]
-	{"EXP_SERIES_BELOW", sphere.ExpSeriesBelow}, // sphere.wgsl: the exp map's series below this norm
+	{"EXP_SERIES_BELOW", sphere.ExpSeriesBelow}, // lib/sincos.wgsl: cos_sinc, the exp map's series below this norm
 	{"PHILOX_MUL_A", uint32(rng.PhiloxMulA)},    // sphere.wgsl: the walk's noise, core/rng's Philox4x32-10
 	{"PHILOX_MUL_B", uint32(rng.PhiloxMulB)},
 	{"PHILOX_WEYL_A", uint32(rng.PhiloxWeylA)},

@@ -117,16 +117,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li: 
 		n2 += w * w;
 	}
 	let n = sqrt(reduce(lid, n2));
-	var cs: f32;
-	var sn: f32;
-	if (n < EXP_SERIES_BELOW) {
-		let q = n * n;
-		cs = 1.0 - q / 2.0 + q * q / 24.0;
-		sn = 1.0 - q / 6.0 + q * q / 120.0;
-	} else {
-		cs = cos(n);
-		sn = sin(n) / n;
-	}
+	let f = cos_sinc(n);
+	let cs = f.x;
+	let sn = f.y;
 	var yy = 0.0;
 	for (var i = lid; i < p.v; i += 64u) {
 		let xi = x[xb + i];

@@ -38,3 +38,16 @@ fn sincos_turns(u: f32) -> vec2<f32> {
 		}
 	}
 }
+
+// cos_sinc is (cos n, sin(n)/n) for a tangent vector's norm n >= 0, the
+// factors of the sphere's exponential map exp_x(v) = cos|v| x + sinc|v| v
+// (sphere.CosSinc): the series below EXP_SERIES_BELOW, where sin(n)/n would
+// lose its digits, else sincos_turns.
+fn cos_sinc(n: f32) -> vec2<f32> {
+	if (n < EXP_SERIES_BELOW) {
+		let q = n * n;
+		return vec2<f32>(1.0 - q / 2.0 + q * q / 24.0, 1.0 - q / 6.0 + q * q / 120.0);
+	}
+	let t = sincos_turns(n * 0.15915494309189535);
+	return vec2<f32>(t.y, t.x / n);
+}
