@@ -61,15 +61,16 @@ compare-text: build
 	done; wait
 
 COMPARE_JUDGE ?= runs/long/ar/ckpt
+COMPARE_TEXTS ?= 64
 compare-text-report: build
-	for n in rdlm-window rdlm-adapt mdlm ar; do \
-	  ./bin/rdlm eval --model runs/long/$$n/ckpt --split test --json > runs/long/$$n.eval.json; cat runs/long/$$n.eval.json; done
-	for n in rdlm-window mdlm ar; do ./bin/rdlm eval --model runs/long/rdlm-adapt/ckpt --versus runs/long/$$n/ckpt --split test --json; done
 	mkdir -p runs/judge
-	for spec in rdlm-adapt:euler rdlm-adapt:exact rdlm-window:euler rdlm-window:exact mdlm:euler; do \
-	  n=$${spec%%:*}; rule=$${spec#*:}; \
+	for n in rdlm-window rdlm-adapt mdlm ar; do \
+	  ./bin/rdlm eval --model runs/long/$$n/ckpt --split test --json --rows runs/long/$$n.rows.jsonl > runs/long/$$n.eval.json; cat runs/long/$$n.eval.json; done
+	for n in mdlm rdlm-adapt; do ./bin/rdlm eval --model runs/long/rdlm-window/ckpt --versus runs/long/$$n/ckpt --split test --json; done
+	for spec in rdlm-window:euler rdlm-window:exact mdlm:euler rdlm-adapt:euler rdlm-adapt:exact; do \
+	  n=$${spec%%:*}; rule=$${spec#*:}; case $$n in mdlm) r="";; *) r="--rule $$rule";; esac; \
 	  for st in 8 16 32 64 128 256; do \
-	    ./bin/rdlm sample --model runs/long/$$n/ckpt --n 64 --steps $$st --rule $$rule --seed 100 > runs/judge/$$n-$$rule-$$st.txt; \
+	    ./bin/rdlm sample --model runs/long/$$n/ckpt --n $(COMPARE_TEXTS) --steps $$st $$r --seed 100 > runs/judge/$$n-$$rule-$$st.txt; \
 	    echo "$$n $$rule $$st $$(./bin/rdlm score --judge $(COMPARE_JUDGE) --text runs/judge/$$n-$$rule-$$st.txt --json)"; \
 	  done; done
 	./bin/rdlm sample --model runs/long/ar/ckpt --n 64 --seed 100 > runs/judge/ar.txt
