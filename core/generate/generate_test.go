@@ -207,6 +207,14 @@ func TestBaselinesRunOnTheCPU(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, Backend{Name: CPUName, Reason: `the "ar" baseline samples on the CPU only`}, run.Backend())
 	require.Error(t, run.SetObserver(func(*walk.StepInfo) error { return nil }))
+	// A step rule belongs to RDLM's walk: a baseline refuses one rather
+	// than ignore it.
+	_, err = m.Plan(Request{Samples: 1, Length: 6, Rule: walk.RuleExact}, cliLimits)
+	var re *RequestError
+	require.ErrorAs(t, err, &re)
+	require.EqualError(t, err, `--rule exact is for RDLM's walk; the "ar" baseline has its own sampler`)
+	_, err = m.Plan(Request{Samples: 1, Length: 6, Rule: walk.RuleEuler}, cliLimits)
+	require.NoError(t, err, "the default rule, named, is no conflict")
 }
 
 // Each refusal names its field as the front end spells it.

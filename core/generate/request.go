@@ -146,6 +146,10 @@ func (m *Model) Plan(r Request, lim Limits) (*Plan, error) {
 	if p.Rule == "" {
 		p.Rule = walk.RuleEuler
 	}
+	if m.isBaseline() && p.Rule != walk.RuleEuler {
+		// The rule shapes RDLM's walk; ignoring it would hide a mistake.
+		return nil, refuse("%s %s is for RDLM's walk; the %q baseline has its own sampler", n.Rule, p.Rule, m.Family())
+	}
 	if p.Backend == "" {
 		p.Backend = Auto
 	}
