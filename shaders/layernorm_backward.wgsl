@@ -18,6 +18,7 @@ struct Params { rows: u32, d: u32, l: u32, mod_stride: u32, scale_off: u32, w_of
 @group(0) @binding(6) var<storage, read_write> stats: array<f32>;
 
 //!use reduce
+//!use lnstats
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) li: vec3<u32>) {
@@ -27,17 +28,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
 	}
 	let lid = li.x;
 	let base = r * p.d;
-	var s = 0.0;
-	for (var j = lid; j < p.d; j += 64u) {
-		s += x[base + j];
-	}
-	let mean = reduce(lid, s) / f32(p.d);
-	var ss = 0.0;
-	for (var j = lid; j < p.d; j += 64u) {
-		let c = x[base + j] - mean;
-		ss += c * c;
-	}
-	let rs = 1.0 / sqrt(reduce(lid, ss) / f32(p.d) + LN_EPS);
+	let st = ln_stats(lid, base, p.d);
+	let mean = st.x;
+	let rs = st.y;
 	let m = (r / p.l) * p.mod_stride + p.scale_off;
 	var sg = 0.0;
 	var sgx = 0.0;
