@@ -18,8 +18,8 @@ import (
 func init() {
 	register(&command{
 		name:    "bench",
-		summary: "time the CPU kernels: square sgemm GFLOP/s and one DiT block's forward+backward",
-		usage:   "[--json] [--threads N] [--sizes 256,512,1024] [--layout NT] [--reps R] [--block=true] [--batch B --length L --hidden D --heads H]",
+		summary: "time the CPU kernels: square sgemm GFLOP/s and one DiT block's forward+backward; or, with --walk, a whole walk of a model",
+		usage:   "[--json] [--threads N] [--sizes 256,512,1024] [--layout NT] [--reps R] [--block=true] [--batch B --length L --hidden D --heads H] | --walk [--walk-model NAME] [--walk-batch 4] [--walk-length L] [--walk-steps 64]",
 		run:     runBench,
 	})
 }
@@ -65,6 +65,11 @@ func runBench(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	length := fs.Int("length", 256, "block benchmark: sequence length")
 	hidden := fs.Int("hidden", 256, "block benchmark: hidden size")
 	heads := fs.Int("heads", 4, "block benchmark: attention heads")
+	walkOnly := fs.Bool("walk", false, "time only the geodesic random walk of a model on the CPU (network and sampler, as rdlm sample runs it): the median over --reps walks")
+	walkModel := fs.String("walk-model", "shakespeare", "--walk: a checkpoint folder or built-in model")
+	walkBatch := fs.Int("walk-batch", 4, "--walk: sequences walked together")
+	walkLength := fs.Int("walk-length", 0, "--walk: positions per sequence (0: the model's length)")
+	walkSteps := fs.Int("walk-steps", 64, "--walk: walk steps")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -87,6 +92,14 @@ func runBench(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	prev := cpu.SetThreads(*threads)
 	defer cpu.SetThreads(prev)
 
+	if *walkOnly {
+		r, err := benchWalkRun(*walkModel, *walkBatch, *walkLength, *walkSteps, *reps)
+		if err != nil {
+			return usagef("walk: %v", err)
+		}
+		return benchPrint(stdout, *asJSON, r, fmt.Sprintf("walk %s B=%d L=%d steps=%d: %.1f ms median (min %.1f), %.2f ms per step (%s, %d threads)",
+			r.Model, r.Batch, r.Length, r.Steps, r.MS, r.MSMin, r.MS/float64(r.Steps), r.Kernels, r.Threads))
+	}
 	for _, n := range ns {
 		r := benchSGEMMAt(mm, strings.ToUpper(*layout), n, *reps)
 		if err := benchPrint(stdout, *asJSON, r, fmt.Sprintf("sgemm %s n=%d: %.1f GFLOP/s (%.3f ms, %s, %d threads)",

@@ -76,3 +76,27 @@ func TestBenchRefusesAbsurdSizes(t *testing.T) {
 		requireOneLineError(t, 2, code, errs, "bench", c.want)
 	}
 }
+
+// --walk times a whole walk of a built-in model and prints only that line.
+func TestBenchWalkJSONLine(t *testing.T) {
+	code, out, errs := runCLI("bench", "--walk", "--json", "--reps", "2", "--threads", "1",
+		"--walk-batch", "2", "--walk-length", "8", "--walk-steps", "3")
+	require.Equal(t, 0, code, errs)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 1)
+	var w benchWalk
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &w))
+	require.Equal(t, benchWalk{Bench: "walk", Model: "shakespeare", Batch: 2, Length: 8, Steps: 3, Reps: 2, Kernels: cpu.KernelName(), Threads: 1},
+		benchWalk{Bench: w.Bench, Model: w.Model, Batch: w.Batch, Length: w.Length, Steps: w.Steps, Reps: w.Reps, Kernels: w.Kernels, Threads: w.Threads})
+	require.Greater(t, w.MS, 0.0)
+	require.LessOrEqual(t, w.MSMin, w.MS)
+
+	for _, args := range [][]string{
+		{"--walk-batch", "0"}, {"--walk-steps", "0"}, {"--walk-length", "129"}, {"--walk-length", "-1"},
+		{"--walk-model", "shakespeare-ar"}, {"--walk-model", "no-such-model"},
+	} {
+		code, _, errs := runCLI(append([]string{"bench", "--walk", "--reps", "1"}, args...)...)
+		require.Equal(t, 2, code, "%v: %s", args, errs)
+		require.True(t, strings.HasPrefix(errs, "rdlm bench: walk: "), errs)
+	}
+}
