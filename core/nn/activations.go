@@ -18,6 +18,11 @@ const (
 //	y, x (n): y may alias x
 func GeluForward[T cpu.Float](y, x []T) {
 	y = y[:len(x)]
+	if y32, ok := asF32(y); ok && cpu.VecMath() {
+		x32, _ := asF32(x)
+		cpu.Gelu(y32, x32)
+		return
+	}
 	for i, v := range x {
 		u := T(GeluScale) * (v + T(GeluCubic)*v*v*v)
 		y[i] = v / (1 + expT(-2*u))
@@ -31,6 +36,12 @@ func GeluForward[T cpu.Float](y, x []T) {
 //	dy, x (n)
 func GeluBackward[T cpu.Float](dx, dy, x []T) {
 	dx, dy = dx[:len(x)], dy[:len(x)]
+	if dx32, ok := asF32(dx); ok && cpu.VecMath() {
+		dy32, _ := asF32(dy)
+		x32, _ := asF32(x)
+		cpu.GeluBackward(dx32, dy32, x32)
+		return
+	}
 	for i, v := range x {
 		u := T(GeluScale) * (v + T(GeluCubic)*v*v*v)
 		s := 1 / (1 + expT(-2*u))

@@ -31,8 +31,13 @@ func AttentionForward[T cpu.Float](out, probs, q, k, v []T, l, hd int, causal bo
 	MatMulNN(out, probs, v, l, hd, l, false)
 }
 
-// softmaxScaledRow replaces the scores s by softmax(scale * s), in place.
+// softmaxScaledRow replaces the scores s by softmax(scale * s), in place;
+// float32 runs core/cpu's vector kernel where it has one.
 func softmaxScaledRow[T cpu.Float](s []T, scale T) {
+	if s32, ok := asF32(s); ok && cpu.VecMath() {
+		cpu.SoftmaxScaled(s32, float32(scale))
+		return
+	}
 	m := s[0]
 	for _, v := range s {
 		m = max(m, v)
@@ -60,7 +65,14 @@ func AttentionBackward[T cpu.Float](dq, dk, dv, dscores, dout, probs, q, k, v []
 	scale := T(1 / math.Sqrt(float64(hd)))
 	// Softmax backward, row by row: dS = P (dP - <dP, P>), times the scale
 	// that multiplied the scores.
+	p32, vec := asF32(probs)
+	vec = vec && cpu.VecMath()
+	g32, _ := asF32(dscores)
 	for r := 0; r < l; r++ {
+		if vec {
+			cpu.SoftmaxBackward(g32[r*l:(r+1)*l], p32[r*l:(r+1)*l], float32(scale))
+			continue
+		}
 		p := probs[r*l : (r+1)*l]
 		g := dscores[r*l : (r+1)*l]
 		g = g[:len(p)]
