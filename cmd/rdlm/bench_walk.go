@@ -64,6 +64,7 @@ func benchWalkRun(name string, batch, length, steps, reps int) (benchWalk, error
 	if err != nil {
 		return benchWalk{}, err
 	}
+	net.PackWeights() // as rdlm sample's runner does (core/generate)
 	s, err := sampler.New(net, walk.Config{Batch: batch, Length: length, Vocab: mc.Vocab, Steps: steps, Schedule: sched, Mixture: mix})
 	if err != nil {
 		return benchWalk{}, err

@@ -184,6 +184,9 @@ func (r *Runner) openCPU(p *Plan, cfg walk.Config) error {
 	if err != nil {
 		return err
 	}
+	// A model's weights never change under a runner: pack them once (the
+	// logits are the same, each step skips packing every weight matrix).
+	net.PackWeights()
 	r.net = net
 	pc := r.model.cfg.Process
 	switch {

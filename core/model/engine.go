@@ -71,6 +71,10 @@ type engine[T cpu.Float] struct {
 
 	rows rowTask[T]
 	attn attnTask[T]
+
+	// packed holds the weight matrices packed once (Inference.PackWeights);
+	// nil: every product packs its weight.
+	packed *packedWeights
 }
 
 func newEngine[T cpu.Float](c Config, batch, length int, train bool) *engine[T] {

@@ -10,10 +10,14 @@ import (
 //	t (B) diffusion times in [0, 1)
 func (e *engine[T]) timeForward(p *Params[T], ta *timeActs[T], t []T) {
 	B, C := e.B, e.C
+	var pw0, pw1 *cpu.PackedNT
+	if e.packed != nil {
+		pw0, pw1 = e.packed.time0, e.packed.time1
+	}
 	nn.TimeEmbedding(ta.emb[:B*TimeFeatures], t[:B], TimeFeatures)
-	nn.LinearForward(ta.z1[:B*C], ta.emb[:B*TimeFeatures], p.Time0W, p.Time0B, B, TimeFeatures, C)
+	linear(ta.z1[:B*C], ta.emb[:B*TimeFeatures], p.Time0W, p.Time0B, pw0, B, TimeFeatures, C)
 	nn.SiLUForward(ta.s1[:B*C], ta.z1[:B*C])
-	nn.LinearForward(ta.z2[:B*C], ta.s1[:B*C], p.Time1W, p.Time1B, B, C, C)
+	linear(ta.z2[:B*C], ta.s1[:B*C], p.Time1W, p.Time1B, pw1, B, C, C)
 	nn.SiLUForward(ta.c[:B*C], ta.z2[:B*C])
 }
 
@@ -21,7 +25,11 @@ func (e *engine[T]) timeForward(p *Params[T], ta *timeActs[T], t []T) {
 //
 //	h (N, D), x (N, K)
 func (e *engine[T]) embedForward(p *Params[T], h, x []T) {
-	nn.LinearForward(h[:e.N*e.D], x[:e.N*e.K], p.EmbedW, p.EmbedB, e.N, e.K, e.D)
+	var pw *cpu.PackedNT
+	if e.packed != nil {
+		pw = e.packed.embed
+	}
+	linear(h[:e.N*e.D], x[:e.N*e.K], p.EmbedW, p.EmbedB, pw, e.N, e.K, e.D)
 }
 
 // blockForward runs one pre-LN DiT block:
@@ -31,19 +39,28 @@ func (e *engine[T]) embedForward(p *Params[T], h, x []T) {
 //
 //	c (B, C); hIn, hMid, hOut (N, D): distinct in training, one buffer at inference
 func (e *engine[T]) blockForward(p *BlockParams[T], a *blockActs[T], c, hIn, hMid, hOut []T) {
+	e.blockForwardPacked(p, nil, a, c, hIn, hMid, hOut)
+}
+
+// blockForwardPacked is blockForward on the block's packed weights pk
+// (Inference.PackWeights); nil packs each weight in its product.
+func (e *engine[T]) blockForwardPacked(p *BlockParams[T], pk *packedBlock, a *blockActs[T], c, hIn, hMid, hOut []T) {
 	B, N, D, C := e.B, e.N, e.D, e.C
-	nn.LinearForward(a.mod[:B*6*D], c[:B*C], p.AdaW, p.AdaB, B, C, 6*D)
+	if pk == nil {
+		pk = &packedBlock{} // every product packs its weight
+	}
+	linear(a.mod[:B*6*D], c[:B*C], p.AdaW, p.AdaB, pk.ada, B, C, 6*D)
 	r := &e.rows
 	r.p, r.a, r.f, r.hIn, r.hMid, r.hOut, r.modStride = p, a, nil, hIn, hMid, hOut, 6*D
 	e.runRows(phLN1)
-	nn.LinearForward(e.qkv[:N*3*D], a.a1[:N*D], p.QKV, nil, N, D, 3*D)
+	linear(e.qkv[:N*3*D], a.a1[:N*D], p.QKV, nil, pk.qkv, N, D, 3*D)
 	e.attn.a, e.attn.backward = a, false
 	cpu.For(B*e.H, e.workers, &e.attn)
-	nn.LinearForward(a.proj[:N*D], a.att[:N*D], p.Out, nil, N, D, D)
+	linear(a.proj[:N*D], a.att[:N*D], p.Out, nil, pk.out, N, D, D)
 	e.runRows(phAttnResidLN2)
-	nn.LinearForward(a.m1[:N*e.hid], a.a2[:N*D], p.MLP0W, p.MLP0B, N, D, e.hid)
+	linear(a.m1[:N*e.hid], a.a2[:N*D], p.MLP0W, p.MLP0B, pk.mlp0, N, D, e.hid)
 	e.runRows(phGelu)
-	nn.LinearForward(a.m2[:N*D], a.g[:N*e.hid], p.MLP2W, p.MLP2B, N, e.hid, D)
+	linear(a.m2[:N*D], a.g[:N*e.hid], p.MLP2W, p.MLP2B, pk.mlp2, N, e.hid, D)
 	e.runRows(phMLPResid)
 }
 
@@ -52,11 +69,15 @@ func (e *engine[T]) blockForward(p *BlockParams[T], a *blockActs[T], c, hIn, hMi
 //	c (B, C), h (N, D), logits (N, K)
 func (e *engine[T]) finalForward(p *Params[T], f *finalActs[T], c, h, logits []T) {
 	B, N, D, C := e.B, e.N, e.D, e.C
-	nn.LinearForward(f.mod[:B*2*D], c[:B*C], p.FinalAdaW, p.FinalAdaB, B, C, 2*D)
+	var pwAda, pwOut *cpu.PackedNT
+	if e.packed != nil {
+		pwAda, pwOut = e.packed.finalAda, e.packed.out
+	}
+	linear(f.mod[:B*2*D], c[:B*C], p.FinalAdaW, p.FinalAdaB, pwAda, B, C, 2*D)
 	r := &e.rows
 	r.p, r.a, r.f, r.finalNorm, r.hIn, r.modStride = nil, nil, f, p.FinalNorm, h, 2*D
 	e.runRows(phFinalLN)
-	nn.LinearForward(logits[:N*e.K], f.a[:N*D], p.OutW, p.OutB, N, D, e.K)
+	linear(logits[:N*e.K], f.a[:N*D], p.OutW, p.OutB, pwOut, N, D, e.K)
 }
 
 // reducePartials adds the workers' partial sums of a layer norm weight

@@ -171,7 +171,11 @@ func (m *Inference[T]) Forward(logits, x, t []T) error {
 	e.timeForward(p, &m.time, t)
 	e.embedForward(p, m.h, x)
 	for i := range p.Blocks {
-		e.blockForward(&p.Blocks[i], &m.acts, m.time.c, m.h, m.h, m.h)
+		var pk *packedBlock
+		if e.packed != nil {
+			pk = &e.packed.blocks[i]
+		}
+		e.blockForwardPacked(&p.Blocks[i], pk, &m.acts, m.time.c, m.h, m.h, m.h)
 	}
 	e.finalForward(p, &m.final, m.time.c, m.h, logits)
 	return nil

@@ -20,6 +20,7 @@ func shakespeareWalk(tb testing.TB, batch, steps int) *Sampler {
 	L := c.Config.Model.Length
 	net, err := model.NewInference(c.Params, batch, L)
 	require.NoError(tb, err)
+	net.PackWeights()
 	s, err := New(net, walk.Config{Batch: batch, Length: L, Vocab: c.Config.Model.Vocab, Steps: steps, Schedule: sched, Mixture: mix})
 	require.NoError(tb, err)
 	return s
