@@ -29,7 +29,7 @@ type Sampler struct {
 	xin    []float32 // (B, L, K) x without the mask coordinate: the network input
 	logits []float32 // (B, L, K) logits, turned into p_theta in place
 	t      []float32 // (B) the network's time input
-	drift  []float32 // (V) one position's drift, then its step vector
+	mover  mover     // one position's step: its drift, noise and exp map
 	hold   []int     // (L) Free or the token a position is held at
 	stream rng.Stream
 
@@ -60,7 +60,7 @@ func New(d model.Denoiser, cfg walk.Config) (*Sampler, error) {
 		xin:           make([]float32, B*L*K),
 		logits:        make([]float32, B*L*K),
 		t:             make([]float32, B),
-		drift:         make([]float32, V),
+		mover:         newMover(V),
 		hold:          make([]int, L),
 		top:           make([]int, B*L),
 		prob:          make([]float32, B*L),
@@ -148,11 +148,8 @@ func (s *Sampler) step(i int, seed, first uint64, n int) error {
 		if s.cfg.Rule == walk.RuleExact {
 			g, b, dt = exactStep(s.cfg.Schedule, ti, t1)
 		}
-		if err := process.GenerativeDrift(s.drift, x, p, g); err != nil {
-			return err
-		}
 		s.stream.Seek(walk.StepBlock(i, s.blocksPerStep))
-		process.GRWStep(x, s.drift, b, dt, &s.stream)
+		s.mover.move(x, p, g, b, dt, &s.stream) // process.GenerativeDrift, then process.GRWStep
 	}
 	if observe {
 		s.info = walk.StepInfo{Step: i, T: ti, First: first, N: n, L: L, Top: s.top[:rows], Prob: s.prob[:rows]}
