@@ -83,9 +83,17 @@ func (t *rowTask[T]) rowsOf(worker, b, r0, r1 int) {
 	a, p := t.a, t.p
 	switch t.phase {
 	case phLN1:
+		if a.mean1 == nil { // inference
+			layerNormModulateRows(rows(a.a1), rows(t.hIn), p.Norm1, seg(mod, 0), seg(mod, 1), D)
+			break
+		}
 		nn.LayerNormModulateForward(rows(a.a1), vec(a.mean1), vec(a.rstd1), rows(t.hIn), p.Norm1, seg(mod, 0), seg(mod, 1), D)
 	case phAttnResidLN2:
 		nn.GatedResidualForward(rows(t.hMid), rows(t.hIn), rows(a.proj), seg(mod, 2), D)
+		if a.mean2 == nil {
+			layerNormModulateRows(rows(a.a2), rows(t.hMid), p.Norm2, seg(mod, 3), seg(mod, 4), D)
+			break
+		}
 		nn.LayerNormModulateForward(rows(a.a2), vec(a.mean2), vec(a.rstd2), rows(t.hMid), p.Norm2, seg(mod, 3), seg(mod, 4), D)
 	case phGelu:
 		nn.GeluForward(part(a.g, e.hid, r0, r1), part(a.m1, e.hid, r0, r1))
@@ -93,6 +101,10 @@ func (t *rowTask[T]) rowsOf(worker, b, r0, r1 int) {
 		nn.GatedResidualForward(rows(t.hOut), rows(t.hMid), rows(a.m2), seg(mod, 5), D)
 	case phFinalLN:
 		f := t.f
+		if f.mean == nil {
+			layerNormModulateRows(rows(f.a), rows(t.hIn), t.finalNorm, seg(mod, 0), seg(mod, 1), D)
+			break
+		}
 		nn.LayerNormModulateForward(rows(f.a), vec(f.mean), vec(f.rstd), rows(t.hIn), t.finalNorm, seg(mod, 0), seg(mod, 1), D)
 	case phBwdMLPResid:
 		nn.GatedResidualBackward(rows(e.dtmp), seg(pm, 5), rows(e.dh), rows(a.m2), seg(mod, 5), D)
