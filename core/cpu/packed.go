@@ -193,3 +193,24 @@ func (ws *workspace) gemmPacked(ks *kernelSet, c []float32, ldc int, a matrix, p
 		}
 	}
 }
+
+// MatMulNNStrided is MatMulNN on row-major operands with row strides: c (m,
+// n; stride ldc) (+)= a (m, k; stride lda) b (k, n; stride ldb), bit for bit
+// MatMulNN of the same values gathered contiguous. It runs on its caller
+// (one attention head's product, say, whose v and output are columns of
+// wider rows).
+func MatMulNNStrided(c []float32, ldc int, a []float32, lda int, b []float32, ldb int, m, n, k int, accumulate bool) {
+	if m < 0 || n < 0 || k < 0 || lda < k || ldb < n || ldc < n {
+		panic(fmt.Sprintf("cpu.MatMulNNStrided: m=%d n=%d k=%d lda=%d ldb=%d ldc=%d", m, n, k, lda, ldb, ldc))
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	if (k > 0 && (len(a) < (m-1)*lda+k || len(b) < (k-1)*ldb+n)) || len(c) < (m-1)*ldc+n {
+		panic(fmt.Sprintf("cpu.MatMulNNStrided: m=%d n=%d k=%d lda=%d ldb=%d ldc=%d, have len(a)=%d len(b)=%d len(c)=%d",
+			m, n, k, lda, ldb, ldc, len(a), len(b), len(c)))
+	}
+	ws := getWorkspace()
+	ws.gemm(active.Load(), c, ldc, matrix{a, lda, 1}, matrix{b, ldb, 1}, m, n, k, accumulate)
+	putWorkspace(ws)
+}

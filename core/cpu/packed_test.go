@@ -76,3 +76,42 @@ func TestPackedNTPanicsOnShortBuffers(t *testing.T) {
 	require.Panics(t, func() { MatMulPackedNT(make([]float32, 4), make([]float32, 5), pb, 2, false) })
 	require.Panics(t, func() { pb.Repack(make([]float32, 5)) })
 }
+
+// MatMulNNStrided is MatMulNN on the gathered operands, bit for bit, on
+// every kernel set, with and without accumulation.
+func TestMatMulNNStridedIsExact(t *testing.T) {
+	for _, ks := range AvailableKernels() {
+		withKernels(t, ks, func() {
+			for i, s := range [][3]int{{128, 32, 128}, {128, 128, 32}, {5, 7, 3}, {12, 32, 300}, {100, 33, 1}, {13, 4100, 2}} {
+				m, n, k := s[0], s[1], s[2]
+				a, b := randSlice(m*k, uint64(10*i)), randSlice(k*n, uint64(10*i+1))
+				init := randSlice(m*n, uint64(10*i+2))
+				for _, acc := range []bool{false, true} {
+					// a, b and c as columns pad.. of rows wider than they are.
+					const pad = 5
+					lda, ldb, ldc := k+pad, n+2*pad, n+3*pad
+					as, bs, cs := make([]float32, m*lda), make([]float32, k*ldb), make([]float32, m*ldc)
+					for r := 0; r < m; r++ {
+						copy(as[r*lda+pad:], a[r*k:(r+1)*k])
+						copy(cs[r*ldc+pad:], init[r*n:(r+1)*n])
+					}
+					for r := 0; r < k; r++ {
+						copy(bs[r*ldb+pad:], b[r*n:(r+1)*n])
+					}
+					want := append([]float32(nil), init...)
+					MatMulNN(want, a, b, m, n, k, acc)
+					MatMulNNStrided(cs[pad:], ldc, as[pad:], lda, bs[pad:], ldb, m, n, k, acc)
+					for r := 0; r < m; r++ {
+						require.Equal(t, want[r*n:(r+1)*n], cs[r*ldc+pad:r*ldc+pad+n], "%s m=%d n=%d k=%d acc=%v row %d", ks, m, n, k, acc, r)
+					}
+				}
+			}
+		})
+	}
+	require.Panics(t, func() {
+		MatMulNNStrided(make([]float32, 4), 2, make([]float32, 3), 2, make([]float32, 4), 2, 2, 2, 2, false)
+	})
+	require.Panics(t, func() {
+		MatMulNNStrided(make([]float32, 4), 1, make([]float32, 4), 2, make([]float32, 4), 2, 2, 2, 2, false)
+	})
+}

@@ -39,28 +39,19 @@ func (e *engine[T]) embedForward(p *Params[T], h, x []T) {
 //
 //	c (B, C); hIn, hMid, hOut (N, D): distinct in training, one buffer at inference
 func (e *engine[T]) blockForward(p *BlockParams[T], a *blockActs[T], c, hIn, hMid, hOut []T) {
-	e.blockForwardPacked(p, nil, a, c, hIn, hMid, hOut)
-}
-
-// blockForwardPacked is blockForward on the block's packed weights pk
-// (Inference.PackWeights); nil packs each weight in its product.
-func (e *engine[T]) blockForwardPacked(p *BlockParams[T], pk *packedBlock, a *blockActs[T], c, hIn, hMid, hOut []T) {
 	B, N, D, C := e.B, e.N, e.D, e.C
-	if pk == nil {
-		pk = &packedBlock{} // every product packs its weight
-	}
-	linear(a.mod[:B*6*D], c[:B*C], p.AdaW, p.AdaB, pk.ada, B, C, 6*D)
+	nn.LinearForward(a.mod[:B*6*D], c[:B*C], p.AdaW, p.AdaB, B, C, 6*D)
 	r := &e.rows
 	r.p, r.a, r.f, r.hIn, r.hMid, r.hOut, r.modStride = p, a, nil, hIn, hMid, hOut, 6*D
 	e.runRows(phLN1)
-	linear(e.qkv[:N*3*D], a.a1[:N*D], p.QKV, nil, pk.qkv, N, D, 3*D)
+	nn.LinearForward(e.qkv[:N*3*D], a.a1[:N*D], p.QKV, nil, N, D, 3*D)
 	e.attn.a, e.attn.backward = a, false
 	cpu.For(B*e.H, e.workers, &e.attn)
-	linear(a.proj[:N*D], a.att[:N*D], p.Out, nil, pk.out, N, D, D)
+	nn.LinearForward(a.proj[:N*D], a.att[:N*D], p.Out, nil, N, D, D)
 	e.runRows(phAttnResidLN2)
-	linear(a.m1[:N*e.hid], a.a2[:N*D], p.MLP0W, p.MLP0B, pk.mlp0, N, D, e.hid)
+	nn.LinearForward(a.m1[:N*e.hid], a.a2[:N*D], p.MLP0W, p.MLP0B, N, D, e.hid)
 	e.runRows(phGelu)
-	linear(a.m2[:N*D], a.g[:N*e.hid], p.MLP2W, p.MLP2B, pk.mlp2, N, e.hid, D)
+	nn.LinearForward(a.m2[:N*D], a.g[:N*e.hid], p.MLP2W, p.MLP2B, N, e.hid, D)
 	e.runRows(phMLPResid)
 }
 

@@ -85,8 +85,8 @@ func (c Config) NetBytes(batch, length int, training bool) int64 {
 		floats += 8 * N * K                           // inputs, logits, their gradient, the objective's buffers
 		floats += 5 * c.numParams64()                 // weights, gradient, two moments, EMA
 	} else {
-		floats += N*(4*D+hid) + B*6*D // one set of activations shared by the blocks
-		floats += 5 * N * K           // inputs, logits and the sampler's points
+		floats += N*(4*D+hid) + nb*B*6*D // one set of activations shared by the blocks, each block's modulation
+		floats += 5 * N * K              // inputs, logits and the sampler's points
 	}
 	return 4 * floats
 }

@@ -64,3 +64,51 @@ func modulateRow[T cpu.Float](or, xr, w, shift, scale []T, m, ss T, d int) {
 		or[j] = ((v-m)*rs*w[j])*(1+scale[j]) + shift[j]
 	}
 }
+
+// residualLayerNormRows is nn.GatedResidualForward, hOut = hIn + gate y,
+// then layerNormModulateRows of hOut into out, bit for bit, with the
+// residual's pass folded into the layer norm's first one.
+//
+//	out, hOut, hIn, y (n, d): hOut may alias hIn;  gate, w, shift, scale (d)
+func residualLayerNormRows[T cpu.Float](out, hOut, hIn, y, gate, w, shift, scale []T, d int) {
+	n := len(y) / d
+	gate, w, shift, scale = gate[:d], w[:d], shift[:d], scale[:d]
+	r := 0
+	for ; r+4 <= n; r += 4 {
+		h0, h1, h2, h3 := hIn[r*d : (r+1)*d][:d], hIn[(r+1)*d : (r+2)*d][:d], hIn[(r+2)*d : (r+3)*d][:d], hIn[(r+3)*d : (r+4)*d][:d]
+		o0, o1, o2, o3 := hOut[r*d : (r+1)*d][:d], hOut[(r+1)*d : (r+2)*d][:d], hOut[(r+2)*d : (r+3)*d][:d], hOut[(r+3)*d : (r+4)*d][:d]
+		y0, y1, y2, y3 := y[r*d : (r+1)*d][:d], y[(r+1)*d : (r+2)*d][:d], y[(r+2)*d : (r+3)*d][:d], y[(r+3)*d : (r+4)*d][:d]
+		var s0, s1, s2, s3 T
+		for j, g := range gate {
+			v0 := h0[j] + g*y0[j]
+			v1 := h1[j] + g*y1[j]
+			v2 := h2[j] + g*y2[j]
+			v3 := h3[j] + g*y3[j]
+			o0[j], o1[j], o2[j], o3[j] = v0, v1, v2, v3
+			s0 += v0
+			s1 += v1
+			s2 += v2
+			s3 += v3
+		}
+		m0, m1, m2, m3 := s0/T(d), s1/T(d), s2/T(d), s3/T(d)
+		var q0, q1, q2, q3 T
+		for j, v := range o0 {
+			c0 := v - m0
+			q0 += c0 * c0
+			c1 := o1[j] - m1
+			q1 += c1 * c1
+			c2 := o2[j] - m2
+			q2 += c2 * c2
+			c3 := o3[j] - m3
+			q3 += c3 * c3
+		}
+		modulateRow(out[r*d:(r+1)*d], o0, w, shift, scale, m0, q0, d)
+		modulateRow(out[(r+1)*d:(r+2)*d], o1, w, shift, scale, m1, q1, d)
+		modulateRow(out[(r+2)*d:(r+3)*d], o2, w, shift, scale, m2, q2, d)
+		modulateRow(out[(r+3)*d:(r+4)*d], o3, w, shift, scale, m3, q3, d)
+	}
+	if r < n {
+		nn.GatedResidualForward(hOut[r*d:n*d], hIn[r*d:n*d], y[r*d:n*d], gate, d)
+		nn.LayerNormModulateForward(out[r*d:n*d], nil, nil, hOut[r*d:n*d], w, shift, scale, d)
+	}
+}

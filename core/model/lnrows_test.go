@@ -9,7 +9,8 @@ import (
 	"github.com/rdlm-go/rdlm/core/rng"
 )
 
-// The inference layer norm is nn.LayerNormModulateForward bit for bit, for
+// The inference layer norms are nn's bit for bit (alone, and after the
+// gated residual), for
 // any number of rows (the tail below four included) and widths, in both
 // precisions.
 func TestLayerNormRowsIsNN(t *testing.T) {
@@ -34,6 +35,15 @@ func testLayerNormRows[T float32 | float64](t *testing.T) {
 			nn.LayerNormModulateForward(want, nil, nil, x, w, shift, scale, d)
 			layerNormModulateRows(got, x, w, shift, scale, d)
 			require.Equal(t, want, got, "d %d n %d", d, n)
+
+			// With the gated residual before it, in place as at inference.
+			h, y, gate := rnd(n*d, 2, 0), rnd(n*d, 1, 0), rnd(d, 0.5, 0.1)
+			wantH := append(make([]T, 0, len(h)), h...)
+			nn.GatedResidualForward(wantH, wantH, y, gate, d)
+			nn.LayerNormModulateForward(want, nil, nil, wantH, w, shift, scale, d)
+			residualLayerNormRows(got, h, h, y, gate, w, shift, scale, d)
+			require.Equal(t, wantH, h, "residual d %d n %d", d, n)
+			require.Equal(t, want, got, "residual layer norm d %d n %d", d, n)
 		}
 	}
 }

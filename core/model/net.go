@@ -142,6 +142,7 @@ type Inference[T cpu.Float] struct {
 	time  timeActs[T]
 	h     []T // (N, D) residual stream, updated in place by every block
 	acts  blockActs[T]
+	mods  [][]T // (B, 6D) each block's modulation; mods[0] is acts.mod
 	final finalActs[T]
 }
 
@@ -152,9 +153,18 @@ func NewInference[T cpu.Float](p *Params[T], batch, length int) (*Inference[T], 
 		return nil, err
 	}
 	e := newEngine[T](p.Cfg, batch, length, false)
-	return &Inference[T]{P: p, Batch: batch, Length: length, e: e,
+	m := &Inference[T]{P: p, Batch: batch, Length: length, e: e,
 		time: newTimeActs(e), h: make([]T, batch*length*p.Cfg.Hidden),
-		acts: newBlockActs(e, false), final: newFinalActs(e, false)}, nil
+		acts: newBlockActs(e, false), final: newFinalActs(e, false)}
+	m.mods = make([][]T, p.Cfg.Blocks)
+	for i := range m.mods {
+		if i == 0 {
+			m.mods[i] = m.acts.mod
+		} else {
+			m.mods[i] = make([]T, batch*6*p.Cfg.Hidden)
+		}
+	}
+	return m, nil
 }
 
 // Forward writes the logits (b, L, K) of x (b, L, K) at times t (b).
@@ -166,17 +176,6 @@ func (m *Inference[T]) Forward(logits, x, t []T) error {
 	if len(logits) != len(x) {
 		return fmt.Errorf("model: logits has %d values, want %d", len(logits), len(x))
 	}
-	e, p := m.e, m.P
-	e.setBatch(len(t))
-	e.timeForward(p, &m.time, t)
-	e.embedForward(p, m.h, x)
-	for i := range p.Blocks {
-		var pk *packedBlock
-		if e.packed != nil {
-			pk = &e.packed.blocks[i]
-		}
-		e.blockForwardPacked(&p.Blocks[i], pk, &m.acts, m.time.c, m.h, m.h, m.h)
-	}
-	e.finalForward(p, &m.final, m.time.c, m.h, logits)
+	m.forward(logits, x, t)
 	return nil
 }

@@ -9,17 +9,18 @@ import (
 type rowPhase int
 
 const (
-	phLN1          rowPhase = iota // a1 = LN1(hIn) modulated
-	phAttnResidLN2                 // hMid = hIn + gate1 proj; a2 = LN2(hMid) modulated
-	phGelu                         // g = GELU(m1)
-	phMLPResid                     // hOut = hMid + gate2 m2
-	phFinalLN                      // final a = LN(hIn) modulated
-	phBwdMLPResid                  // dtmp = gate2 dh; dgate2 += dh m2
-	phBwdGelu                      // dm *= GELU'(m1)
-	phBwdLN2                       // dh += LN2 backward of dA; dnorm2, dshift2, dscale2
-	phBwdAttnResid                 // dtmp = gate1 dh; dgate1 += dh proj
-	phBwdLN1                       // dh += LN1 backward of dA; dnorm1, dshift1, dscale1
-	phBwdFinalLN                   // dh += final LN backward of dA; dnorm, dshift, dscale
+	phLN1            rowPhase = iota // a1 = LN1(hIn) modulated
+	phAttnResidLN2                   // hMid = hIn + gate1 proj; a2 = LN2(hMid) modulated
+	phGelu                           // g = GELU(m1)
+	phMLPResid                       // hOut = hMid + gate2 m2
+	phFinalLN                        // final a = LN(hIn) modulated
+	phMLPResidNextLN                 // inference: hOut = hMid + gate2 m2; next = the next layer norm of hOut, modulated
+	phBwdMLPResid                    // dtmp = gate2 dh; dgate2 += dh m2
+	phBwdGelu                        // dm *= GELU'(m1)
+	phBwdLN2                         // dh += LN2 backward of dA; dnorm2, dshift2, dscale2
+	phBwdAttnResid                   // dtmp = gate1 dh; dgate1 += dh proj
+	phBwdLN1                         // dh += LN1 backward of dA; dnorm1, dshift1, dscale1
+	phBwdFinalLN                     // dh += final LN backward of dA; dnorm, dshift, dscale
 )
 
 // rowTask runs one phase over chunks of rows: unit u is chunk u%S of
@@ -34,6 +35,12 @@ type rowTask[T cpu.Float] struct {
 	finalNorm       []T // (D) final layer norm weight
 	hIn, hMid, hOut []T // (N, D) residual stream around the block
 	modStride       int // 6D for a block, 2D for the output layer
+
+	// phMLPResidNextLN: the layer norm that follows the block (the next
+	// block's first, or the output layer's), its modulation (B, nextStride)
+	// and its output (N, D).
+	nextNorm, nextMod, nextOut []T
+	nextStride                 int
 }
 
 func (e *engine[T]) runRows(ph rowPhase) {
@@ -89,11 +96,11 @@ func (t *rowTask[T]) rowsOf(worker, b, r0, r1 int) {
 		}
 		nn.LayerNormModulateForward(rows(a.a1), vec(a.mean1), vec(a.rstd1), rows(t.hIn), p.Norm1, seg(mod, 0), seg(mod, 1), D)
 	case phAttnResidLN2:
-		nn.GatedResidualForward(rows(t.hMid), rows(t.hIn), rows(a.proj), seg(mod, 2), D)
-		if a.mean2 == nil {
-			layerNormModulateRows(rows(a.a2), rows(t.hMid), p.Norm2, seg(mod, 3), seg(mod, 4), D)
+		if a.mean2 == nil { // inference
+			residualLayerNormRows(rows(a.a2), rows(t.hMid), rows(t.hIn), rows(a.proj), seg(mod, 2), p.Norm2, seg(mod, 3), seg(mod, 4), D)
 			break
 		}
+		nn.GatedResidualForward(rows(t.hMid), rows(t.hIn), rows(a.proj), seg(mod, 2), D)
 		nn.LayerNormModulateForward(rows(a.a2), vec(a.mean2), vec(a.rstd2), rows(t.hMid), p.Norm2, seg(mod, 3), seg(mod, 4), D)
 	case phGelu:
 		nn.GeluForward(part(a.g, e.hid, r0, r1), part(a.m1, e.hid, r0, r1))
@@ -106,6 +113,9 @@ func (t *rowTask[T]) rowsOf(worker, b, r0, r1 int) {
 			break
 		}
 		nn.LayerNormModulateForward(rows(f.a), vec(f.mean), vec(f.rstd), rows(t.hIn), t.finalNorm, seg(mod, 0), seg(mod, 1), D)
+	case phMLPResidNextLN:
+		nm := t.nextMod[b*t.nextStride : (b+1)*t.nextStride]
+		residualLayerNormRows(rows(t.nextOut), rows(t.hOut), rows(t.hMid), rows(a.m2), seg(mod, 5), t.nextNorm, seg(nm, 0), seg(nm, 1), D)
 	case phBwdMLPResid:
 		nn.GatedResidualBackward(rows(e.dtmp), seg(pm, 5), rows(e.dh), rows(a.m2), seg(mod, 5), D)
 	case phBwdGelu:
@@ -148,6 +158,10 @@ func (t *attnTask[T]) Run(worker, lo, hi int) {
 			q, k, v, probs = w(e.wq), w(e.wk), w(e.wv), scores
 		}
 		if !t.backward {
+			if a.q == nil && e.stridedAttention() {
+				t.attendStrided(worker, u)
+				continue
+			}
 			nn.RotaryForward(q, e.qkv[base:], 3*D, e.cos, e.sin, L, hd)
 			nn.RotaryForward(k, e.qkv[base+D:], 3*D, e.cos, e.sin, L, hd)
 			nn.GatherHead(v, e.qkv[base+2*D:], 3*D, L, hd)
