@@ -241,6 +241,7 @@ def main():
                       "batch": args.batch, "length": args.length, "steps": args.steps,
                       "ms": med * 1e3, "ms_min": min(times) * 1e3, "reps": args.reps,
                       "threads": args.threads, "openblas_threads": int(os.environ.get("OPENBLAS_NUM_THREADS", "0")),
+                      "capability": os.environ.get("ATEN_CPU_CAPABILITY", "default"),
                       "torch": torch.__version__}))
 
 

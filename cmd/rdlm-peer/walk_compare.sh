@@ -16,8 +16,12 @@
 # torch thread and one OpenBLAS thread, OPENBLAS_CORETYPE and
 # OPENBLAS_L2_SIZE unset (OpenBLAS picks its own kernels for this CPU), and
 # glibc kept from returning freed memory to the OS (torch allocates per op;
-# unmapping and re-faulting pages is costly on these machines). Our side runs
-# with GOMAXPROCS=1 and --threads 1.
+# unmapping and re-faulting pages is costly on these machines). Where the
+# CPU has AVX-512 (F, BW, DQ, VL) the peer runs torch's AVX-512 kernels
+# (ATEN_CPU_CAPABILITY=avx512; torch 1.13 picks AVX2 by default, and its GELU
+# and softmax run 1.7x slower so), as compare.sh does; PEER_CAPABILITY
+# overrides (empty: torch's default). Our side runs with GOMAXPROCS=1 and
+# --threads 1.
 set -euo pipefail
 
 ROUNDS=${1:-5}
@@ -43,8 +47,18 @@ else
 	(cd "$root" && go build -o "$OUT/rdlm" ./cmd/rdlm)
 fi
 
+if [ -z "${PEER_CAPABILITY+set}" ]; then
+	PEER_CAPABILITY=
+	flags=$(grep -m1 '^flags' /proc/cpuinfo)
+	if [[ $flags == *avx512f* && $flags == *avx512bw* && $flags == *avx512dq* && $flags == *avx512vl* ]]; then
+		PEER_CAPABILITY=avx512
+	fi
+fi
+capenv=()
+[ -n "$PEER_CAPABILITY" ] && capenv=(ATEN_CPU_CAPABILITY="$PEER_CAPABILITY")
+
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-echo "rounds: $ROUNDS, walks per run: $REPS, batch $BATCH, length $LENGTH, $STEPS steps; raw lines: $raw" >&2
+echo "rounds: $ROUNDS, walks per run: $REPS, batch $BATCH, length $LENGTH, $STEPS steps; peer capability: ${PEER_CAPABILITY:-torch default}; raw lines: $raw" >&2
 
 ours() {
 	GOMAXPROCS=1 "$OUT/rdlm" bench --walk --json --threads 1 --reps "$REPS" \
@@ -54,7 +68,7 @@ ours() {
 peer() {
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
 		GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736 \
-		OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
+		"${capenv[@]}" OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
 		/usr/bin/python3 "$here/torch_walk.py" --threads 1 --reps "$REPS" \
 		--batch "$BATCH" --length "$LENGTH" --steps "$STEPS" ${2:+--check "$OUT/rdlm"} |
 		sed "s/^{/{\"side\":\"torch\",\"round\":$1,/" >>"$raw"

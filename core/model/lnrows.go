@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"unsafe"
 
 	"github.com/rdlm-go/rdlm/core/cpu"
 	"github.com/rdlm-go/rdlm/core/nn"
@@ -55,22 +56,58 @@ func layerNormModulateRows[T cpu.Float](out, x, w, shift, scale []T, d int) {
 }
 
 // modulateRow writes one row of nn.LayerNormModulateForward from its mean m
-// and its sum of squared deviations ss.
+// and its sum of squared deviations ss. The row is elementwise, so where
+// core/cpu runs AVX-512 (cpu.VecMath) float32 rows take 16 lanes at a
+// time, each rounding as the loop below does (TestLayerNormRowsIsNN runs
+// both).
 func modulateRow[T cpu.Float](or, xr, w, shift, scale []T, m, ss T, d int) {
 	rs := T(1 / math.Sqrt(float64(ss/T(d))+nn.LayerNormEps))
 	or = or[:len(xr)]
 	w, shift, scale = w[:len(xr)], shift[:len(xr)], scale[:len(xr)]
-	for j, v := range xr {
-		or[j] = ((v-m)*rs*w[j])*(1+scale[j]) + shift[j]
+	j0 := 0
+	var z T
+	if n := len(xr) &^ 15; haveModulateAsm && unsafe.Sizeof(z) == 4 && n > 0 && vecModulate() {
+		modulateRowAVX512(&f32(or)[0], &f32(xr)[0], &f32(w)[0], &f32(shift)[0], &f32(scale)[0], n, float32(m), float32(rs))
+		j0 = n
+	}
+	for j := j0; j < len(xr); j++ {
+		or[j] = ((xr[j]-m)*rs*w[j])*(1+scale[j]) + shift[j]
 	}
 }
 
+// vecModulate says whether modulateRow takes its AVX-512 loop; a variable so
+// that a test can run the Go loop on the same machine.
+var vecModulate = cpu.VecMath
+
 // residualLayerNormRows is nn.GatedResidualForward, hOut = hIn + gate y,
-// then layerNormModulateRows of hOut into out, bit for bit, with the
-// residual's pass folded into the layer norm's first one.
+// then layerNormModulateRows of hOut into out, bit for bit, in one call:
+// the residual row is elementwise (16 lanes where modulateRow takes them),
+// the layer norm's sums stay sequential per row, four rows per pass.
+// Without the vector kernel the residual's pass is folded into the layer
+// norm's first one instead.
 //
 //	out, hOut, hIn, y (n, d): hOut may alias hIn;  gate, w, shift, scale (d)
 func residualLayerNormRows[T cpu.Float](out, hOut, hIn, y, gate, w, shift, scale []T, d int) {
+	n := len(y) / d
+	gate = gate[:d]
+	var z T
+	if nv := d &^ 15; haveModulateAsm && unsafe.Sizeof(z) == 4 && nv > 0 && vecModulate() {
+		for r := 0; r < n; r++ {
+			o, h, yr := hOut[r*d:(r+1)*d], hIn[r*d:(r+1)*d], y[r*d:(r+1)*d]
+			residualRowAVX512(&f32(o)[0], &f32(h)[0], &f32(yr)[0], &f32(gate)[0], nv)
+			for j := nv; j < d; j++ {
+				o[j] = h[j] + gate[j]*yr[j]
+			}
+		}
+		layerNormModulateRows(out[:n*d], hOut[:n*d], w, shift, scale, d)
+		return
+	}
+	residualLayerNormRowsGo(out, hOut, hIn, y, gate, w, shift, scale, d)
+}
+
+// residualLayerNormRowsGo is residualLayerNormRows in Go, with the
+// residual's pass folded into the layer norm's first one.
+func residualLayerNormRowsGo[T cpu.Float](out, hOut, hIn, y, gate, w, shift, scale []T, d int) {
 	n := len(y) / d
 	gate, w, shift, scale = gate[:d], w[:d], shift[:d], scale[:d]
 	r := 0
