@@ -22,6 +22,7 @@ func TestStridedAttentionIsNN(t *testing.T) {
 		{Vocab: 27, Length: 128, Hidden: 128, Heads: 4, Blocks: 1, Cond: 16},
 		{Vocab: 5, Length: 37, Hidden: 48, Heads: 2, Blocks: 1, Cond: 8},
 		{Vocab: 5, Length: 12, Hidden: 16, Heads: 1, Blocks: 1, Cond: 8},
+		{Vocab: 5, Length: 9, Hidden: 128, Heads: 2, Blocks: 1, Cond: 8}, // half width 32
 	} {
 		const B = 3
 		p := NewParams[float32](c)
@@ -46,12 +47,17 @@ func TestStridedAttentionIsNN(t *testing.T) {
 			nn.AttentionForward(o, probs, q, k, v, L, hd, false)
 			nn.ScatterHead(want[b*L*D+h*hd:], D, o, L, hd)
 		}
-		clear(a.att)
 		task := &attnTask[float32]{e: e, a: a}
-		for u := 0; u < B*e.H; u++ {
-			task.attendStrided(0, u)
+		for _, vec := range []bool{true, false} {
+			prev := vecModulate
+			vecModulate = func() bool { return vec && prev() }
+			clear(a.att)
+			for u := 0; u < B*e.H; u++ {
+				task.attendStrided(0, u)
+			}
+			vecModulate = prev
+			require.Equal(t, want, a.att[:e.N*D], "%+v vector rotary %v", c, vec)
 		}
-		require.Equal(t, want, a.att[:e.N*D], "%+v", c)
 	}
 }
 

@@ -59,3 +59,53 @@ rloop:
 
 	VZEROUPPER
 	RET
+
+// func rotaryAVX512(dst, src *float32, stride int, cos, sin *float32, l, half int)
+//
+// nn.RotaryForward on 16 lanes: for each of l rows (src row r at
+// src[r*stride], dst row r at dst[r*2*half], cos and sin row r at
+// [r*half]), o1 = x1 c - x2 s and o2 = x2 c + x1 s, each product and sum
+// rounded as the scalar loop rounds it. half is a positive multiple of 16.
+TEXT ·rotaryAVX512(SB), NOSPLIT, $0-56
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ stride+16(FP), R11
+	MOVQ cos+24(FP), R8
+	MOVQ sin+32(FP), R9
+	MOVQ l+40(FP), R10
+	MOVQ half+48(FP), CX
+	SHLQ $2, R11             // src row stride in bytes
+	MOVQ CX, R12
+	SHLQ $2, R12             // half in bytes
+
+row:
+	XORQ AX, AX
+	LEAQ (SI)(R12*1), R13    // x2 of this row
+	LEAQ (DI)(R12*1), R14    // o2 of this row
+
+col:
+	VMOVUPS (SI)(AX*4), Z0   // x1
+	VMOVUPS (R13)(AX*4), Z1  // x2
+	VMOVUPS (R8)(AX*4), Z2   // c
+	VMOVUPS (R9)(AX*4), Z3   // s
+	VMULPS  Z2, Z0, Z4       // x1 c
+	VMULPS  Z3, Z1, Z5       // x2 s
+	VSUBPS  Z5, Z4, Z4       // x1 c - x2 s
+	VMULPS  Z2, Z1, Z6       // x2 c
+	VMULPS  Z3, Z0, Z7       // x1 s
+	VADDPS  Z7, Z6, Z6       // x2 c + x1 s
+	VMOVUPS Z4, (DI)(AX*4)
+	VMOVUPS Z6, (R14)(AX*4)
+	ADDQ    $16, AX
+	CMPQ    AX, CX
+	JLT     col
+
+	ADDQ R11, SI
+	LEAQ (DI)(R12*2), DI
+	ADDQ R12, R8
+	ADDQ R12, R9
+	DECQ R10
+	JNZ  row
+
+	VZEROUPPER
+	RET
