@@ -7,17 +7,11 @@
 # Environment: REPS (timed reps inside each run, default 7), SIZES (default
 # 512,1024), OUT (folder for the raw JSON lines; default a fresh temp dir).
 #
-# Fair peer: Debian's python3-torch (1.13) on OpenBLAS (pthread build). In
-# the peer's command alone we unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
-# (so OpenBLAS picks its own kernel and cache sizes for this CPU), keep glibc
-# from returning freed memory to the OS (torch allocates per op; unmapping and
-# re-faulting pages is costly on these machines), and try every torch x
-# OpenBLAS thread setting for 2 cores, keeping the best per figure. Where the
-# CPU has AVX-512 (F, BW, DQ, VL) the peer's elementwise kernels run torch's
-# AVX-512 build (ATEN_CPU_CAPABILITY=avx512; torch 1.13 picks AVX2 by default,
-# and its GELU and softmax run 1.7x slower so); PEER_CAPABILITY overrides
-# (empty: torch's default). The peer's block is torch_peer.py's tuned block,
-# checked against the plain autograd block (--check) before any timing.
+# Fair peer: the environment of peer_env.sh (Debian's torch on OpenBLAS,
+# malloc tunables, torch's AVX-512 kernels where the CPU has them), under
+# every torch x OpenBLAS thread setting for 2 cores, keeping the best per
+# figure. The peer's block is torch_peer.py's tuned block, checked against
+# the plain autograd block (--check) before any timing.
 set -euo pipefail
 
 ROUNDS=${1:-5}
@@ -30,33 +24,18 @@ mkdir -p "$OUT"
 raw="$OUT/raw.jsonl"
 : >"$raw"
 
-if ! /usr/bin/python3 -c 'import torch' 2>/dev/null || ! ls /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 >/dev/null 2>&1; then
-	echo "compare.sh: installing python3-torch and libopenblas0-pthread" >&2
-	apt-get update >/dev/null
-	DEBIAN_FRONTEND=noninteractive apt-get install -y python3-torch libopenblas0-pthread >/dev/null
-fi
+. "$here/peer_env.sh"
+peer_install
 
 (cd "$root" && go build -o "$OUT/rdlm" ./cmd/rdlm)
 
-if [ -z "${PEER_CAPABILITY+set}" ]; then
-	PEER_CAPABILITY=
-	flags=$(grep -m1 '^flags' /proc/cpuinfo)
-	if [[ $flags == *avx512f* && $flags == *avx512bw* && $flags == *avx512dq* && $flags == *avx512vl* ]]; then
-		PEER_CAPABILITY=avx512
-	fi
-fi
-capenv=()
-[ -n "$PEER_CAPABILITY" ] && capenv=(ATEN_CPU_CAPABILITY="$PEER_CAPABILITY")
-/usr/bin/python3 "$here/torch_peer.py" --check --batch 4 --length 64 --hidden 64 | tail -1 >&2
+peer_python 1 "$here/torch_peer.py" --check --batch 4 --length 64 --hidden 64 | tail -1 >&2
 
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+machine_line
 echo "rounds: $ROUNDS, reps per run: $REPS, peer capability: ${PEER_CAPABILITY:-torch default}, raw lines: $raw" >&2
 
 peer() { # torch_threads openblas_threads
-	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
-		GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736 \
-		"${capenv[@]}" OPENBLAS_NUM_THREADS="$2" \
-		/usr/bin/python3 "$here/torch_peer.py" --threads "$1" --reps "$REPS" --sizes "$SIZES"
+	peer_python "$2" "$here/torch_peer.py" --threads "$1" --reps "$REPS" --sizes "$SIZES"
 }
 
 for ((r = 1; r <= ROUNDS; r++)); do

@@ -12,15 +12,9 @@
 # rdlm's logits, RDLM=path to time a binary built elsewhere (an older
 # commit's, for a before/after) instead of building this tree's.
 #
-# Fair peer: Debian's python3-torch (1.13) on OpenBLAS (pthread build), one
-# torch thread and one OpenBLAS thread, OPENBLAS_CORETYPE and
-# OPENBLAS_L2_SIZE unset (OpenBLAS picks its own kernels for this CPU), and
-# glibc kept from returning freed memory to the OS (torch allocates per op;
-# unmapping and re-faulting pages is costly on these machines). Where the
-# CPU has AVX-512 (F, BW, DQ, VL) the peer runs torch's AVX-512 kernels
-# (ATEN_CPU_CAPABILITY=avx512; torch 1.13 picks AVX2 by default, and its GELU
-# and softmax run 1.7x slower so), as compare.sh does; PEER_CAPABILITY
-# overrides (empty: torch's default). Our side runs with GOMAXPROCS=1 and
+# Fair peer: the environment of peer_env.sh (Debian's torch on OpenBLAS,
+# malloc tunables, torch's AVX-512 kernels where the CPU has them), one torch
+# thread and one OpenBLAS thread. Our side runs with GOMAXPROCS=1 and
 # --threads 1.
 set -euo pipefail
 
@@ -36,10 +30,8 @@ mkdir -p "$OUT"
 raw="$OUT/raw.jsonl"
 : >"$raw"
 
-if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
-	echo "walk_compare.sh: needs /usr/bin/python3 with torch (Debian: apt-get install python3-torch libopenblas0-pthread)" >&2
-	exit 1
-fi
+. "$here/peer_env.sh"
+peer_install
 
 if [ -n "${RDLM:-}" ]; then
 	cp "$RDLM" "$OUT/rdlm"
@@ -47,17 +39,7 @@ else
 	(cd "$root" && go build -o "$OUT/rdlm" ./cmd/rdlm)
 fi
 
-if [ -z "${PEER_CAPABILITY+set}" ]; then
-	PEER_CAPABILITY=
-	flags=$(grep -m1 '^flags' /proc/cpuinfo)
-	if [[ $flags == *avx512f* && $flags == *avx512bw* && $flags == *avx512dq* && $flags == *avx512vl* ]]; then
-		PEER_CAPABILITY=avx512
-	fi
-fi
-capenv=()
-[ -n "$PEER_CAPABILITY" ] && capenv=(ATEN_CPU_CAPABILITY="$PEER_CAPABILITY")
-
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+machine_line
 echo "rounds: $ROUNDS, walks per run: $REPS, batch $BATCH, length $LENGTH, $STEPS steps; peer capability: ${PEER_CAPABILITY:-torch default}; raw lines: $raw" >&2
 
 ours() {
@@ -66,10 +48,7 @@ ours() {
 		sed "s/^{/{\"side\":\"rdlm\",\"round\":$1,/" >>"$raw"
 }
 peer() {
-	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
-		GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736 \
-		"${capenv[@]}" OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
-		/usr/bin/python3 "$here/torch_walk.py" --threads 1 --reps "$REPS" \
+	OMP_NUM_THREADS=1 peer_python 1 "$here/torch_walk.py" --threads 1 --reps "$REPS" \
 		--batch "$BATCH" --length "$LENGTH" --steps "$STEPS" ${2:+--check "$OUT/rdlm"} |
 		sed "s/^{/{\"side\":\"torch\",\"round\":$1,/" >>"$raw"
 }

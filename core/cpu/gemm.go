@@ -87,32 +87,41 @@ func (ws *workspace) gemm(ks *kernelSet, c []float32, ldc int, a, b matrix, m, n
 		}
 		return
 	}
-	mr, nr := ks.mr, ks.nr
 	for jc := 0; jc < n; jc += blockN {
 		nb := min(blockN, n-jc)
 		for pc := 0; pc < k; pc += blockK {
 			kb := min(blockK, k-pc)
 			acc := accumulate || pc > 0
-			packB(ws.b, b, pc, jc, kb, nb, nr)
-			for ic := 0; ic < m; ic += blockM {
-				mb := min(blockM, m-ic)
-				packA(ws.a, a, ic, pc, mb, kb, mr)
-				for jr := 0; jr < nb; jr += nr {
-					cols := min(nr, nb-jr)
-					bp := ws.b[jr*kb : jr*kb+nr*kb]
-					for ir := 0; ir < mb; ir += mr {
-						rows := min(mr, mb-ir)
-						ap := ws.a[ir*kb : ir*kb+mr*kb]
-						ct := c[(ic+ir)*ldc+jc+jr:]
-						if rows == mr && cols == nr {
-							ks.micro(kb, ap, bp, ct, ldc, acc)
-							continue
-						}
-						t := ws.tile[:mr*nr]
-						ks.micro(kb, ap, bp, t, nr, false)
-						mergeTile(ct, ldc, t, nr, rows, cols, acc)
-					}
+			packB(ws.b, b, pc, jc, kb, nb, ks.nr)
+			ws.panel(ks, c, ldc, a, m, pc, kb, jc, 0, nb, nb, ws.b, acc)
+		}
+	}
+}
+
+// panel computes the columns [jc+lo, jc+hi) of c (+)= a b for one panel of
+// b: the nb columns from jc and the kb rows from pc, packed in column tiles
+// of nr (bp, as packB lays them out). For every blockM rows of a it packs a
+// and runs the micro-kernel over the tiles, edge tiles through ws.tile.
+// gemm packs its panels as it goes; gemmPacked reads them from a PackedNT.
+func (ws *workspace) panel(ks *kernelSet, c []float32, ldc int, a matrix, m, pc, kb, jc, lo, hi, nb int, bp []float32, acc bool) {
+	mr, nr := ks.mr, ks.nr
+	for ic := 0; ic < m; ic += blockM {
+		mb := min(blockM, m-ic)
+		packA(ws.a, a, ic, pc, mb, kb, mr)
+		for jr := lo; jr < hi; jr += nr {
+			cols := min(nr, nb-jr)
+			bt := bp[jr*kb : jr*kb+nr*kb]
+			for ir := 0; ir < mb; ir += mr {
+				rows := min(mr, mb-ir)
+				ap := ws.a[ir*kb : ir*kb+mr*kb]
+				ct := c[(ic+ir)*ldc+jc+jr:]
+				if rows == mr && cols == nr {
+					ks.micro(kb, ap, bt, ct, ldc, acc)
+					continue
 				}
+				t := ws.tile[:mr*nr]
+				ks.micro(kb, ap, bt, t, nr, false)
+				mergeTile(ct, ldc, t, nr, rows, cols, acc)
 			}
 		}
 	}

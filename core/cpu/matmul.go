@@ -57,42 +57,32 @@ func matmul(c []float32, a, b matrix, m, n, k int, accumulate bool) {
 		putWorkspace(ws)
 		return
 	}
-	ensureWorkerWorkspaces(threads)
-	bt := &theBatch
-	bands := bandsFor(ks, m, n, threads)
-	if cap(bt.parts) < bands {
-		bt.parts = make([]part, bands)
-	}
-	bt.parts = bt.parts[:bands]
-	if m >= n {
-		tiles := (m + ks.mr - 1) / ks.mr
-		for i := range bt.parts {
-			lo := min(m, tiles*i/bands*ks.mr)
-			hi := min(m, tiles*(i+1)/bands*ks.mr)
+	bt := theBatch.begin(ks, m, n, threads)
+	for i := range bt.parts {
+		if m >= n {
+			lo, hi := bandBounds(i, len(bt.parts), m, ks.mr)
 			bt.parts[i] = part{ks: ks, c: c[lo*n:], ldc: n, a: matrix{a.data[lo*a.rs:], a.rs, a.cs}, b: b,
 				m: hi - lo, n: n, k: k, accumulate: accumulate}
-		}
-	} else {
-		tiles := (n + ks.nr - 1) / ks.nr
-		for i := range bt.parts {
-			lo := min(n, tiles*i/bands*ks.nr)
-			hi := min(n, tiles*(i+1)/bands*ks.nr)
+		} else {
+			lo, hi := bandBounds(i, len(bt.parts), n, ks.nr)
 			bt.parts[i] = part{ks: ks, c: c[lo:], ldc: n, a: a, b: matrix{b.data[lo*b.cs:], b.rs, b.cs},
 				m: m, n: hi - lo, k: k, accumulate: accumulate}
 		}
 	}
-	runHeld(bt, bands, 1, threads)
-	clear(bt.parts) // drop references to the caller's matrices
-	release()
+	bt.run(threads)
 }
 
-// part is one band of a split product.
+// part is one band of a split product. With pb set, b is that packed
+// matrix and the band is its columns [j0, j1) (gemmPacked); otherwise b
+// is the matrix b, cut to the band (gemm).
 type part struct {
 	ks         *kernelSet
 	c          []float32
 	ldc        int
 	a, b       matrix
 	m, n, k    int
+	pb         *PackedNT
+	j0, j1     int
 	accumulate bool
 }
 
@@ -102,11 +92,44 @@ type batch struct{ parts []part }
 
 var theBatch batch
 
+// begin sizes the batch for an m x n product on threads workers of the held
+// pool: bands of whole tiles (row bands when c is at least as tall as
+// wide, else column bands), as bandsFor counts them.
+func (bt *batch) begin(ks *kernelSet, m, n, threads int) *batch {
+	ensureWorkerWorkspaces(threads)
+	bands := bandsFor(ks, m, n, threads)
+	if cap(bt.parts) < bands {
+		bt.parts = make([]part, bands)
+	}
+	bt.parts = bt.parts[:bands]
+	return bt
+}
+
+// run computes the bands on the pool, then drops the references to the
+// caller's matrices and releases the pool.
+func (bt *batch) run(threads int) {
+	runHeld(bt, len(bt.parts), 1, threads)
+	clear(bt.parts)
+	release()
+}
+
+// bandBounds is band i of bands over extent rows (or columns) in whole
+// tiles of tile: every band but the last ends on a tile edge, so each
+// tile, edge tiles included, is the one an unsplit product computes.
+func bandBounds(i, bands, extent, tile int) (lo, hi int) {
+	tiles := (extent + tile - 1) / tile
+	return min(extent, tiles*i/bands*tile), min(extent, tiles*(i+1)/bands*tile)
+}
+
 // Run computes bands [lo, hi) with the worker's own packing workspace.
 func (bt *batch) Run(worker, lo, hi int) {
 	ws := workerWS[worker]
 	for i := lo; i < hi; i++ {
 		p := &bt.parts[i]
+		if p.pb != nil {
+			ws.gemmPacked(p.ks, p.c, p.ldc, p.a, p.pb, p.j0, p.j1, p.m, p.accumulate)
+			continue
+		}
 		ws.gemm(p.ks, p.c, p.ldc, p.a, p.b, p.m, p.n, p.k, p.accumulate)
 	}
 }

@@ -90,59 +90,17 @@ func MatMulPackedNT(c, a []float32, b *PackedNT, m int, accumulate bool) {
 		putWorkspace(ws)
 		return
 	}
-	ensureWorkerWorkspaces(threads)
-	bt := &thePackedBatch
-	bands := bandsFor(ks, m, n, threads)
-	if cap(bt.parts) < bands {
-		bt.parts = make([]packedPart, bands)
-	}
-	bt.parts = bt.parts[:bands]
-	// Bands of whole tiles, as matmul cuts them, so every tile and every
-	// edge tile is the one MatMulNT computes.
-	if m >= n {
-		tiles := (m + ks.mr - 1) / ks.mr
-		for i := range bt.parts {
-			lo := min(m, tiles*i/bands*ks.mr)
-			hi := min(m, tiles*(i+1)/bands*ks.mr)
-			bt.parts[i] = packedPart{ks: ks, c: c[lo*n:], ldc: n, a: matrix{a[lo*k:], k, 1}, b: b, j0: 0, j1: n, m: hi - lo, accumulate: accumulate}
-		}
-	} else {
-		tiles := (n + ks.nr - 1) / ks.nr
-		for i := range bt.parts {
-			lo := min(n, tiles*i/bands*ks.nr)
-			hi := min(n, tiles*(i+1)/bands*ks.nr)
-			bt.parts[i] = packedPart{ks: ks, c: c, ldc: n, a: am, b: b, j0: lo, j1: hi, m: m, accumulate: accumulate}
+	bt := theBatch.begin(ks, m, n, threads)
+	for i := range bt.parts {
+		if m >= n {
+			lo, hi := bandBounds(i, len(bt.parts), m, ks.mr)
+			bt.parts[i] = part{ks: ks, c: c[lo*n:], ldc: n, a: matrix{a[lo*k:], k, 1}, pb: b, j0: 0, j1: n, m: hi - lo, accumulate: accumulate}
+		} else {
+			lo, hi := bandBounds(i, len(bt.parts), n, ks.nr)
+			bt.parts[i] = part{ks: ks, c: c, ldc: n, a: am, pb: b, j0: lo, j1: hi, m: m, accumulate: accumulate}
 		}
 	}
-	runHeld(bt, bands, 1, threads)
-	clear(bt.parts)
-	release()
-}
-
-// packedPart is one band of a split product on a packed b: rows [0, m) of
-// a and c as given, columns [j0, j1) of b and c.
-type packedPart struct {
-	ks         *kernelSet
-	c          []float32
-	ldc        int
-	a          matrix
-	b          *PackedNT
-	j0, j1, m  int
-	accumulate bool
-}
-
-// packedBatch is the split packed product in flight, guarded by the pool
-// as theBatch is.
-type packedBatch struct{ parts []packedPart }
-
-var thePackedBatch packedBatch
-
-func (bt *packedBatch) Run(worker, lo, hi int) {
-	ws := workerWS[worker]
-	for i := lo; i < hi; i++ {
-		p := &bt.parts[i]
-		ws.gemmPacked(p.ks, p.c, p.ldc, p.a, p.b, p.j0, p.j1, p.m, p.accumulate)
-	}
+	bt.run(threads)
 }
 
 // gemmPacked is gemm with b's blocks taken from pb: columns [j0, j1) of c
@@ -161,7 +119,6 @@ func (ws *workspace) gemmPacked(ks *kernelSet, c []float32, ldc int, a matrix, p
 		}
 		return
 	}
-	mr, nr := ks.mr, ks.nr
 	pcBlocks := (k + blockK - 1) / blockK
 	for jc := j0 / blockN * blockN; jc < j1; jc += blockN {
 		nb := min(blockN, pb.n-jc)
@@ -169,27 +126,7 @@ func (ws *workspace) gemmPacked(ks *kernelSet, c []float32, ldc int, a matrix, p
 		for pci, pc := 0, 0; pc < k; pci, pc = pci+1, pc+blockK {
 			kb := min(blockK, k-pc)
 			acc := accumulate || pc > 0
-			block := pb.data[pb.off[jc/blockN*pcBlocks+pci]:]
-			for ic := 0; ic < m; ic += blockM {
-				mb := min(blockM, m-ic)
-				packA(ws.a, a, ic, pc, mb, kb, mr)
-				for jr := lo; jr < hi; jr += nr {
-					cols := min(nr, nb-jr)
-					bp := block[jr*kb : jr*kb+nr*kb]
-					for ir := 0; ir < mb; ir += mr {
-						rows := min(mr, mb-ir)
-						ap := ws.a[ir*kb : ir*kb+mr*kb]
-						ct := c[(ic+ir)*ldc+jc+jr:]
-						if rows == mr && cols == nr {
-							ks.micro(kb, ap, bp, ct, ldc, acc)
-							continue
-						}
-						t := ws.tile[:mr*nr]
-						ks.micro(kb, ap, bp, t, nr, false)
-						mergeTile(ct, ldc, t, nr, rows, cols, acc)
-					}
-				}
-			}
+			ws.panel(ks, c, ldc, a, m, pc, kb, jc, lo, hi, nb, pb.data[pb.off[jc/blockN*pcBlocks+pci]:], acc)
 		}
 	}
 }

@@ -33,26 +33,36 @@ func layerNormModulateRows[T cpu.Float](out, x, w, shift, scale []T, d int) {
 			s2 += x2[j]
 			s3 += x3[j]
 		}
-		m0, m1, m2, m3 := s0/T(d), s1/T(d), s2/T(d), s3/T(d)
-		var q0, q1, q2, q3 T
-		for j, v := range x0 {
-			c0 := v - m0
-			q0 += c0 * c0
-			c1 := x1[j] - m1
-			q1 += c1 * c1
-			c2 := x2[j] - m2
-			q2 += c2 * c2
-			c3 := x3[j] - m3
-			q3 += c3 * c3
-		}
-		modulateRow(out[r*d:(r+1)*d], x0, w, shift, scale, m0, q0, d)
-		modulateRow(out[(r+1)*d:(r+2)*d], x1, w, shift, scale, m1, q1, d)
-		modulateRow(out[(r+2)*d:(r+3)*d], x2, w, shift, scale, m2, q2, d)
-		modulateRow(out[(r+3)*d:(r+4)*d], x3, w, shift, scale, m3, q3, d)
+		modulate4(out[r*d:(r+4)*d], x0, x1, x2, x3, s0, s1, s2, s3, w, shift, scale, d)
 	}
 	if r < n {
 		nn.LayerNormModulateForward(out[r*d:n*d], nil, nil, x[r*d:n*d], w, shift, scale, d)
 	}
+}
+
+// modulate4 finishes the layer norm of four rows x0..x3 from their sums
+// s0..s3: the means, the sums of squared deviations (each row in
+// nn.LayerNormModulateForward's order, four rows per pass over j so the four
+// float adds overlap instead of waiting on each other), then the modulated
+// rows into out (4, d).
+func modulate4[T cpu.Float](out, x0, x1, x2, x3 []T, s0, s1, s2, s3 T, w, shift, scale []T, d int) {
+	x1, x2, x3 = x1[:len(x0)], x2[:len(x0)], x3[:len(x0)]
+	m0, m1, m2, m3 := s0/T(d), s1/T(d), s2/T(d), s3/T(d)
+	var q0, q1, q2, q3 T
+	for j, v := range x0 {
+		c0 := v - m0
+		q0 += c0 * c0
+		c1 := x1[j] - m1
+		q1 += c1 * c1
+		c2 := x2[j] - m2
+		q2 += c2 * c2
+		c3 := x3[j] - m3
+		q3 += c3 * c3
+	}
+	modulateRow(out[:d], x0, w, shift, scale, m0, q0, d)
+	modulateRow(out[d:2*d], x1, w, shift, scale, m1, q1, d)
+	modulateRow(out[2*d:3*d], x2, w, shift, scale, m2, q2, d)
+	modulateRow(out[3*d:4*d], x3, w, shift, scale, m3, q3, d)
 }
 
 // modulateRow writes one row of nn.LayerNormModulateForward from its mean m
@@ -127,22 +137,7 @@ func residualLayerNormRowsGo[T cpu.Float](out, hOut, hIn, y, gate, w, shift, sca
 			s2 += v2
 			s3 += v3
 		}
-		m0, m1, m2, m3 := s0/T(d), s1/T(d), s2/T(d), s3/T(d)
-		var q0, q1, q2, q3 T
-		for j, v := range o0 {
-			c0 := v - m0
-			q0 += c0 * c0
-			c1 := o1[j] - m1
-			q1 += c1 * c1
-			c2 := o2[j] - m2
-			q2 += c2 * c2
-			c3 := o3[j] - m3
-			q3 += c3 * c3
-		}
-		modulateRow(out[r*d:(r+1)*d], o0, w, shift, scale, m0, q0, d)
-		modulateRow(out[(r+1)*d:(r+2)*d], o1, w, shift, scale, m1, q1, d)
-		modulateRow(out[(r+2)*d:(r+3)*d], o2, w, shift, scale, m2, q2, d)
-		modulateRow(out[(r+3)*d:(r+4)*d], o3, w, shift, scale, m3, q3, d)
+		modulate4(out[r*d:(r+4)*d], o0, o1, o2, o3, s0, s1, s2, s3, w, shift, scale, d)
 	}
 	if r < n {
 		nn.GatedResidualForward(hOut[r*d:n*d], hIn[r*d:n*d], y[r*d:n*d], gate, d)
