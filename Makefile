@@ -151,7 +151,7 @@ train-mnist: build
 # steps, so the split run gets 5/12 of the steps. Both resume when their
 # folder holds a checkpoint; compare-mnist-report scores them on the test
 # split with the precise estimator.
-COMPARE_MNIST_STEPS ?= 8000
+COMPARE_MNIST_STEPS ?= 6000
 compare-mnist: build
 	mkdir -p runs/long
 	for r in mdlm-mnist:mnist:$(COMPARE_MNIST_STEPS):--objective=mdlm rdlm-mnist-split:mnist-split:$$(( $(COMPARE_MNIST_STEPS) * 5 / 12 )):; do \
