@@ -165,7 +165,7 @@ compare-mnist: build
 
 compare-mnist-report: build
 	for n in mdlm-mnist rdlm-mnist-split; do \
-	  ./bin/rdlm eval --model runs/long/$$n/ckpt --split test --max-sequences 256 --json --rows runs/long/$$n.rows.jsonl > runs/long/$$n.eval.json; cat runs/long/$$n.eval.json; done
+	  ./bin/rdlm eval --model runs/long/$$n/ckpt --split test --max-sequences 1024 --json --rows runs/long/$$n.rows.jsonl > runs/long/$$n.eval.json; cat runs/long/$$n.eval.json; done
 
 # The page, the widget and the worker in headless Chromium (WebGPU on
 # SwiftShader, and the CPU fallback).
