@@ -25,12 +25,12 @@ type Sampler struct {
 	// (walk.BlocksPerStep).
 	blocksPerStep uint64
 
-	x      []float32 // (B, L, V) the walk's points
-	xin    []float32 // (B, L, K) x without the mask coordinate: the network input
-	logits []float32 // (B, L, K) logits, turned into p_theta in place
-	t      []float32 // (B) the network's time input
-	mover  mover     // one position's step: its drift, noise and exp map
-	hold   []int     // (L) Free or the token a position is held at
+	x      []float32         // (B, L, V) the walk's points
+	xin    []float32         // (B, L, K) x without the mask coordinate: the network input
+	logits []float32         // (B, L, K) logits, turned into p_theta in place
+	t      []float32         // (B) the network's time input
+	mover  process.EulerStep // one position's step: its drift, noise and exp map
+	hold   []int             // (L) Free or the token a position is held at
 	stream rng.Stream
 
 	observer walk.Observer
@@ -60,7 +60,7 @@ func New(d model.Denoiser, cfg walk.Config) (*Sampler, error) {
 		xin:           make([]float32, B*L*K),
 		logits:        make([]float32, B*L*K),
 		t:             make([]float32, B),
-		mover:         newMover(V),
+		mover:         process.NewEulerStep(V),
 		hold:          make([]int, L),
 		top:           make([]int, B*L),
 		prob:          make([]float32, B*L),
@@ -149,7 +149,7 @@ func (s *Sampler) step(i int, seed, first uint64, n int) error {
 			g, b, dt = exactStep(s.cfg.Schedule, ti, t1)
 		}
 		s.stream.Seek(walk.StepBlock(i, s.blocksPerStep))
-		s.mover.move(x, p, g, b, dt, &s.stream) // process.GenerativeDrift, then process.GRWStep
+		s.mover.Move(x, p, g, b, dt, &s.stream) // process.GenerativeDrift, then process.GRWStep
 	}
 	if observe {
 		s.info = walk.StepInfo{Step: i, T: ti, First: first, N: n, L: L, Top: s.top[:rows], Prob: s.prob[:rows]}

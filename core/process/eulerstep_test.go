@@ -1,4 +1,4 @@
-package sampler
+package process
 
 import (
 	"math"
@@ -6,20 +6,19 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/rng"
 	"github.com/rdlm-go/rdlm/core/sphere"
 )
 
-// The fused step is process.GenerativeDrift then process.GRWStep bit for
+// The fused step is GenerativeDrift then GRWStep bit for
 // bit: even and odd V, points near a vertex (the clip), at a vertex, off
 // the sphere by rounding, steps on the series branch of the exp map, tiny
 // and huge gamma.
-func TestMoverIsDriftThenGRWStep(t *testing.T) {
+func TestEulerStepIsDriftThenGRWStep(t *testing.T) {
 	src := rng.NewStream(11, 0)
 	for _, V := range []int{2, 3, 4, 5, 28, 257} {
 		K := V - 1
-		m := newMover(V)
+		m := NewEulerStep(V)
 		ref := make([]float32, V)
 		for trial := 0; trial < 300; trial++ {
 			x := make([]float32, V)
@@ -53,9 +52,9 @@ func TestMoverIsDriftThenGRWStep(t *testing.T) {
 			s1, s2 := rng.NewStream(3, uint64(trial)), rng.NewStream(3, uint64(trial))
 			s1.Seek(uint64(trial))
 			s2.Seek(uint64(trial))
-			require.NoError(t, process.GenerativeDrift(ref, want, p, gamma))
-			process.GRWStep(want, ref, beta, dt, &s1)
-			m.move(x, p, gamma, beta, dt, &s2)
+			require.NoError(t, GenerativeDrift(ref, want, p, gamma))
+			GRWStep(want, ref, beta, dt, &s1)
+			m.Move(x, p, gamma, beta, dt, &s2)
 			require.Equal(t, want, x, "V %d trial %d", V, trial)
 			require.Equal(t, s1.Uint32(), s2.Uint32(), "same words spent")
 		}

@@ -1,4 +1,4 @@
-package sampler
+package process
 
 import (
 	"math"
@@ -7,25 +7,28 @@ import (
 	"github.com/rdlm-go/rdlm/core/sphere"
 )
 
-// mover moves one free position a step: process.GenerativeDrift then
-// process.GRWStep, fused. Those take eleven passes over the position's
-// coordinates and compute theta_k/sin(theta_k) (an arccos and a square root)
+// EulerStep moves one free position a step of the reference walk (the
+// sampler's RuleEuler): GenerativeDrift then GRWStep, fused. Those take
+// eleven passes over the position's coordinates and compute theta_k/sin(theta_k) (an arccos and a square root)
 // twice per token; this takes six passes and computes it once, with every
 // float64 operation and every rounding to float32 the same, in the same
-// order, so the walk is theirs bit for bit (TestMoverIsDriftThenGRWStep).
+// order, so the walk is theirs bit for bit (TestEulerStepIsDriftThenGRWStep).
 // The drift and the noise were a tenth of a step of the built-in model
 // after its products were packed.
-type mover struct {
+type EulerStep struct {
 	f     []float64 // (K) theta_k/sin(theta_k) of the clipped x_k
 	drift []float32 // (V) the drift, then the step's ambient vector
 }
 
-func newMover(v int) mover { return mover{f: make([]float64, v-1), drift: make([]float32, v)} }
+// NewEulerStep makes the scratch of a step for positions of v coordinates.
+func NewEulerStep(v int) EulerStep {
+	return EulerStep{f: make([]float64, v-1), drift: make([]float32, v)}
+}
 
-// move advances x (V) by one geodesic random walk step with the drift
+// Move advances x (V) by one geodesic random walk step with the drift
 // P_x(gamma sum_k p_k log_x(e_k)) of the K = V-1 probabilities p, noise of
 // variance beta dt from st, for a step of dt.
-func (m *mover) move(x, p []float32, gamma, beta, dt float64, st *rng.Stream) {
+func (m *EulerStep) Move(x, p []float32, gamma, beta, dt float64, st *rng.Stream) {
 	V := len(x)
 	K := V - 1
 	f, drift := m.f[:K], m.drift[:V]
@@ -58,7 +61,7 @@ func (m *mover) move(x, p []float32, gamma, beta, dt float64, st *rng.Stream) {
 	if xx != 0 {
 		c = xv / xx
 	}
-	// sphere.Project, the scaling by gamma, then process.GRWStep's ambient
+	// sphere.Project, the scaling by gamma, then GRWStep's ambient
 	// vector sqrt(beta dt) z + dt drift, z from Box-Muller pairs in stream
 	// order, and the sum of sphere.Exp's tangent coefficient. <x, x> is the
 	// sum above, the same terms in the same order.
