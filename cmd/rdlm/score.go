@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"flag"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/rdlm-go/rdlm/core/atomicfile"
 	"github.com/rdlm-go/rdlm/core/ckpt"
 	"github.com/rdlm-go/rdlm/core/text"
 	"github.com/rdlm-go/rdlm/internal/userfile"
@@ -18,7 +20,7 @@ func init() {
 	register(&command{
 		name:    "score",
 		summary: "judge texts (samples) with an autoregressive model: its bits per character, and their unigram entropy",
-		usage:   "--text FILE [--judge MODEL] [--batch B] [--json]",
+		usage:   "--text FILE [--judge MODEL] [--batch B] [--rows FILE] [--json]",
 		run:     runScore,
 	})
 }
@@ -31,6 +33,7 @@ func runScore(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	textPath := fs.String("text", "", "the texts to judge, one per line (as `rdlm sample` prints them); - for standard input")
 	batch := fs.Int("batch", 8, "windows per network call; does not change the figures")
 	asJSON := fs.Bool("json", false, "print one JSON line")
+	rowsPath := fs.String("rows", "", "also write each text's figures to this file as JSON lines: text (its line number among the non-empty ones, from 0), characters, bpc, entropy; for paired comparisons of two sample sets")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -85,6 +88,11 @@ func runScore(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 		entropy[i] = eval.UnigramEntropy(tx)
 	}
 	bpc := bits / chars
+	if *rowsPath != "" {
+		if err := writeScoreRows(*rowsPath, texts, perText, entropy); err != nil {
+			return err
+		}
+	}
 	meanEntropy, entropySE := meanAndStdErr(entropy)
 	_, bpcSE := meanAndStdErr(perText)
 	if *asJSON {
@@ -95,6 +103,22 @@ func runScore(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	_, err = fmt.Fprintf(stdout, "%d texts, %d characters: judge %s gives %.4f bits per character (standard error %s over texts); mean unigram entropy %.4f bits%s\n",
 		len(texts), int(chars), label, bpc, fmtErr(bpcSE), meanEntropy, normalisedNote(changed))
 	return err
+}
+
+// writeScoreRows writes one JSON line per text, through a temporary file
+// that replaces path only once it is whole.
+func writeScoreRows(path string, texts [][]int32, bpc, entropy []float64) error {
+	err := atomicfile.Write(path, func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		for i, tx := range texts {
+			fmt.Fprintf(bw, "{\"text\":%d,\"characters\":%d,\"bpc\":%.9g,\"entropy\":%.9g}\n", i, len(tx), bpc[i], entropy[i])
+		}
+		return bw.Flush()
+	})
+	if err != nil {
+		return fmt.Errorf("--rows %s: %v", path, err)
+	}
+	return nil
 }
 
 // meanAndStdErr is the mean of x and its standard error (NaN for one value).

@@ -45,6 +45,29 @@ func TestScoreJudgesTexts(t *testing.T) {
 	require.True(t, bpc > 0 && bpc < 10, "bpc %v", bpc)
 	require.Greater(t, got["entropy"].(float64), 0.0)
 
+	// --rows writes each text's figures; weighted by characters they make
+	// the overall figure.
+	rows := filepath.Join(tmp, "rows.jsonl")
+	code, _, errs = runCLI("score", "--judge", ar, "--text", samples, "--rows", rows, "--json")
+	require.Equal(t, 0, code, errs)
+	raw, err := os.ReadFile(rows)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	require.Len(t, lines, 3)
+	var bits, chars, ent float64
+	for i, line := range lines {
+		r := decodeJSONLine(t, line)
+		require.Equal(t, float64(i), r["text"])
+		bits += r["bpc"].(float64) * r["characters"].(float64)
+		chars += r["characters"].(float64)
+		ent += r["entropy"].(float64) / 3
+	}
+	require.InDelta(t, bpc, bits/chars, 1e-6)
+	require.InDelta(t, got["entropy"].(float64), ent, 1e-6)
+	code, _, errs = runCLI("score", "--judge", ar, "--text", samples, "--rows", filepath.Join(tmp, "no", "rows.jsonl"))
+	require.Equal(t, 1, code)
+	require.Contains(t, errs, "--rows")
+
 	odd := filepath.Join(tmp, "odd.txt")
 	require.NoError(t, os.WriteFile(odd, []byte("Héllo, World 42\n\n"), 0o644))
 	code, out, errs = runCLI("score", "--judge", ar, "--text", odd, "--json")
