@@ -46,38 +46,58 @@ train-default: build
 	./bin/rdlm eval --model runs/mdlm-small/ckpt --split test --seeds 3 --json
 
 # The comparison of BENCHMARKS.md ("RDLM against the baselines at equal
-# compute"): four runs of the small DiT, COMPARE_STEPS steps of batch 16 each,
-# side by side on one core each: RDLM with the published objective and window,
-# RDLM trained on its NELBO with adaptive times, MDLM and AR. Each run resumes
-# when its folder holds a checkpoint, so the target can be stopped and rerun.
-# compare-text-report then scores them (precise NELBO, paired differences,
-# and the judge table of samples against steps).
-COMPARE_STEPS ?= 16000
-COMPARE_RUNS = rdlm-window: rdlm-adapt:--objective=elbo,--times=adaptive mdlm:--objective=mdlm ar:--objective=ar
+# compute"): each arm of COMPARE_ARMS trained from each of COMPARE_SEEDS,
+# COMPARE_STEPS steps of batch 16 of the small DiT, one core per run and as
+# many runs at once as the machine has cores (a step costs the same in every
+# diffusion arm). A run lives in runs/long/ARM-sSEED and resumes from its
+# checkpoint, so the target can be stopped and rerun, or rerun with more
+# steps. (An arm's name must not contain "-s".) compare-text-report then
+# scores them: the precise NELBO of every run, each arm's mean over seeds,
+# the paired differences per seed, and the judge table of samples against
+# steps for the seed-0 models.
+COMPARE_STEPS ?= 8000
+COMPARE_SEEDS ?= 0 1 2
+COMPARE_ARMS ?= rdlm-window rdlm-adapt-ce rdlm-adapt-ceelbo mdlm
+ARM_FLAGS_rdlm-window :=
+ARM_FLAGS_rdlm-adapt-ce := --times adaptive
+ARM_FLAGS_rdlm-adapt-elbo := --objective elbo --times adaptive
+ARM_FLAGS_rdlm-adapt-ceelbo := --objective ce+elbo --times adaptive
+ARM_FLAGS_mdlm := --objective mdlm
+ARM_FLAGS_ar := --objective ar
+COMPARE_RUN_DIRS = $(foreach a,$(COMPARE_ARMS),$(foreach s,$(COMPARE_SEEDS),runs/long/$(a)-s$(s)))
+run_arm = $(firstword $(subst -s, ,$(notdir $(1))))
+run_seed = $(lastword $(subst -s, ,$(notdir $(1))))
+
 compare-text: build
 	mkdir -p runs/long
-	for r in $(COMPARE_RUNS); do \
-	  n=$${r%%:*}; f=$$(echo $${r#*:} | tr , ' '); \
-	  if [ -f runs/long/$$n/ckpt/trainer.json ]; then a="--resume --steps $(COMPARE_STEPS)"; \
-	  else a="--config small --steps $(COMPARE_STEPS) --ckpt-every 250 --eval-every 2000 $$f"; fi; \
-	  GOMAXPROCS=1 ./bin/rdlm train --out runs/long/$$n $$a >> runs/long/$$n.log 2>&1 & \
-	done; wait
+	$(MAKE) --no-print-directory -j$$(nproc) $(COMPARE_RUN_DIRS)
 
-COMPARE_JUDGE ?= runs/long/ar/ckpt
-COMPARE_TEXTS ?= 64
+.PHONY: $(COMPARE_RUN_DIRS)
+$(COMPARE_RUN_DIRS):
+	if [ -f $@/ckpt/trainer.json ]; then a="--resume --steps $(COMPARE_STEPS)"; \
+	else a="--config small --steps $(COMPARE_STEPS) --ckpt-every 250 --eval-every 2000 --seed $(call run_seed,$@) $(ARM_FLAGS_$(call run_arm,$@))"; fi; \
+	GOMAXPROCS=1 ./bin/rdlm train --out $@ $$a >> $@.log 2>&1
+
+# A run's test figure, made again when its checkpoint is newer.
+runs/long/%.eval.json: runs/long/%/ckpt/trainer.json
+	GOMAXPROCS=1 ./bin/rdlm eval --model runs/long/$*/ckpt --split test --json --rows runs/long/$*.rows.jsonl > $@.tmp && mv $@.tmp $@
+
+COMPARE_JUDGE ?= shakespeare-ar
+COMPARE_TEXTS ?= 256
 compare-text-report: build
+	$(MAKE) --no-print-directory -j$$(nproc) $(addsuffix .eval.json,$(COMPARE_RUN_DIRS))
+	for a in $(COMPARE_ARMS); do cat $(foreach s,$(COMPARE_SEEDS),runs/long/$$a-s$(s).eval.json) | grep -o '"bpc":[-0-9.e+]*' | \
+	  awk -F: -v arm=$$a '{x[NR] = $$2; s += $$2} END {m = s / NR; for (i = 1; i <= NR; i++) v += (x[i] - m) ^ 2; \
+	    sd = NR > 1 ? sqrt(v / (NR - 1)) : 0; printf "%s: %d seeds, test BPC %.4f, sd over seeds %.4f, its standard error %.4f\n", arm, NR, m, sd, sd / sqrt(NR)}'; done
+	for s in $(COMPARE_SEEDS); do for a in $(filter-out rdlm-window,$(COMPARE_ARMS)); do \
+	  echo "seed $$s: rdlm-window minus $$a: $$(./bin/rdlm eval --model runs/long/rdlm-window-s$$s/ckpt --versus runs/long/$$a-s$$s/ckpt --split test --json)"; done; done
 	mkdir -p runs/judge
-	for n in rdlm-window rdlm-adapt mdlm ar; do \
-	  ./bin/rdlm eval --model runs/long/$$n/ckpt --split test --json --rows runs/long/$$n.rows.jsonl > runs/long/$$n.eval.json; cat runs/long/$$n.eval.json; done
-	for n in mdlm rdlm-adapt; do ./bin/rdlm eval --model runs/long/rdlm-window/ckpt --versus runs/long/$$n/ckpt --split test --json; done
-	for spec in rdlm-window:euler rdlm-window:exact mdlm:euler rdlm-adapt:euler rdlm-adapt:exact; do \
+	for spec in rdlm-window:euler rdlm-window:exact mdlm:euler; do \
 	  n=$${spec%%:*}; rule=$${spec#*:}; case $$n in mdlm) r="";; *) r="--rule $$rule";; esac; \
-	  for st in 8 16 32 64 128 256; do \
-	    ./bin/rdlm sample --model runs/long/$$n/ckpt --n $(COMPARE_TEXTS) --steps $$st $$r --seed 100 > runs/judge/$$n-$$rule-$$st.txt; \
-	    echo "$$n $$rule $$st $$(./bin/rdlm score --judge $(COMPARE_JUDGE) --text runs/judge/$$n-$$rule-$$st.txt --json)"; \
+	  for st in 8 16 32 64 128 256; do f=runs/judge/$$n-s0-$$rule-$$st; \
+	    ./bin/rdlm sample --model runs/long/$$n-s0/ckpt --n $(COMPARE_TEXTS) --steps $$st $$r --seed 100 > $$f.txt; \
+	    echo "$$n $$rule $$st $$(./bin/rdlm score --judge $(COMPARE_JUDGE) --text $$f.txt --rows $$f.rows.jsonl --json)"; \
 	  done; done
-	./bin/rdlm sample --model runs/long/ar/ckpt --n 64 --seed 100 > runs/judge/ar.txt
-	echo "ar ancestral $$(./bin/rdlm score --judge $(COMPARE_JUDGE) --text runs/judge/ar.txt --json)"
 
 test: test-deps vet gotest wasm-build wasm-gputest site-test
 
