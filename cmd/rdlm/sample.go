@@ -58,7 +58,7 @@ func runSample(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	fs.StringVar(&f.trace, "trace", "", "write a JSON file with every step's t and each position's most likely character and its probability")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON line per sample")
 	fs.StringVar(&f.png, "png", "", "image models: write the --n samples as one PNG grid to FILE")
-	fs.StringVar(&f.rule, "rule", walk.RuleEuler, "the walk's step: euler (the reference's geodesic random walk) or exact (the same drift, with each step's pull and noise exact for a bridge near its vertex: better at few steps; CPU only)")
+	fs.StringVar(&f.rule, "rule", walk.RuleEuler, "the walk's step: euler (the reference's geodesic random walk) or exact (the same drift, with each step's pull and noise exact for a bridge near its vertex: better at few steps; on the CPU and on the device)")
 	fs.StringVar(&f.backend, "backend", string(generate.CPU), "where the walk runs: cpu; webgpu (the whole walk on the device, or an error saying why it cannot run there; the same seed gives the same text up to float rounding); or auto (the device when it opens, else the CPU, saying why on stderr)")
 	fs.StringVar(&f.webgpuLib, "webgpu-lib", "", "webgpu.h library (Dawn or wgpu-native) for --backend webgpu or auto; default $"+gpu.LibraryEnv+", then the test installer's copy, then the system's")
 	if err := parseFlags(fs, args); err != nil {

@@ -233,7 +233,6 @@ func TestInvalidRequestsAreRefusedByName(t *testing.T) {
 		{Request{Prompt: "a", Template: "a_"}, "give --prompt or --template, not both", "give the prompt or the template, not both"},
 		{Request{Rule: "bridge"}, `--rule is euler or exact, not "bridge"`, `the step rule is euler or exact, not "bridge"`},
 		{Request{Backend: "cuda"}, `--backend is auto, webgpu or cpu, not "cuda"`, `the backend is auto, webgpu or cpu, not "cuda"`},
-		{Request{Rule: walk.RuleExact, Backend: WebGPU}, "--rule exact runs on the CPU only (--backend cpu or auto)", "the step rule exact runs on the CPU only (the backend cpu or auto)"},
 		{Request{Length: 4, Prompt: "hello"}, `--prompt has 5 characters ("hello" after normalising) but the length is 4`, `the prompt has 5 characters ("hello" after normalising) but the length is 4`},
 		{Request{Raw: true, Prompt: "Hello"}, "--prompt: character 'H' at byte 0 is not in the text8 vocabulary", "the prompt: character 'H' at byte 0 is not in the text8 vocabulary"},
 		{Request{Prompt: "日本語 😀"}, "--prompt has no character the model reads (a-z, digits, spaces), so nothing would be held: “日” “本” “語” “😀”", ""},
@@ -266,6 +265,7 @@ type fakeDevice struct {
 	opened, closed, rewalked int
 	fail                     error
 	fallback                 bool
+	rule                     string // the step rule of the last walk opened
 }
 
 func (f *fakeDevice) open(p *model.Params[float32], cfg walk.Config) (*Device, error) {
@@ -281,6 +281,7 @@ func (f *fakeDevice) open(p *model.Params[float32], cfg walk.Config) (*Device, e
 		return nil, err
 	}
 	f.opened++
+	f.rule = cfg.Rule
 	rewalk := func(cfg walk.Config) (walk.Walker, error) {
 		f.rewalked++
 		return sampler.New(net, cfg)
@@ -347,15 +348,16 @@ func TestBackendChoice(t *testing.T) {
 	require.False(t, IsSoftware(gpu.AdapterInfo{Name: "NVIDIA H200"}))
 	r.Backend = Auto
 
-	// The exact rule is the CPU's: refused with WebGPU, the CPU's with Auto.
+	// The exact rule runs on the device too, with the device's walk of it.
 	r.Rule = walk.RuleExact
-	run, err = Open(plan(r), Options{OpenDevice: dev.open})
-	require.NoError(t, err)
-	require.Equal(t, Backend{Name: CPUName, Reason: "the exact rule runs on the CPU only"}, run.Backend())
-	p := plan(r)
-	p.Backend = WebGPU // a plan made by hand: Open refuses it as Plan would
-	_, err = Open(p, Options{OpenDevice: dev.open})
-	require.EqualError(t, err, "the exact rule runs on the CPU only (backend cpu or auto)")
+	for _, choice := range []Choice{WebGPU, Auto} {
+		r.Backend = choice
+		run, err = Open(plan(r), Options{OpenDevice: dev.open})
+		require.NoError(t, err)
+		require.Equal(t, Backend{Name: "Fake GPU", GPU: true}, run.Backend())
+		require.Equal(t, walk.RuleExact, dev.rule, "the device walk was opened for the exact rule")
+		run.Close()
+	}
 }
 
 // A runner's walks allocate nothing once it is open.

@@ -105,8 +105,6 @@ func (r Request) Check(lim Limits) error {
 		return refuse("%s is %s or %s, not %q", n.Rule, walk.RuleEuler, walk.RuleExact, r.Rule)
 	case r.Backend != "" && r.Backend != Auto && r.Backend != WebGPU && r.Backend != CPU:
 		return refuse("%s is %s, %s or %s, not %q", n.Backend, Auto, WebGPU, CPU, r.Backend)
-	case r.Rule != "" && r.Rule != walk.RuleEuler && r.Backend == WebGPU:
-		return refuse("%s %s runs on the CPU only (%s %s or %s)", n.Rule, r.Rule, n.Backend, CPU, Auto)
 	}
 	return nil
 }

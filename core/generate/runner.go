@@ -136,10 +136,6 @@ func Open(p *Plan, o Options) (*Runner, error) {
 		return nil, fmt.Errorf("the %q baseline samples on the CPU only (backend %s); the WGSL engine runs RDLM's walk", m.Family(), CPU)
 	case m.isBaseline():
 		reason = fmt.Sprintf("the %q baseline samples on the CPU only", m.Family())
-	case !cfg.IsReference() && p.Backend == WebGPU: // Plan refuses it too
-		return nil, fmt.Errorf("the %s rule runs on the CPU only (backend %s or %s)", p.Rule, CPU, Auto)
-	case !cfg.IsReference():
-		reason = fmt.Sprintf("the %s rule runs on the CPU only", p.Rule)
 	default:
 		open := o.OpenDevice
 		if open == nil {

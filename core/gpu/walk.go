@@ -14,8 +14,8 @@ import (
 // the sphere update) and the points stay on the device between steps; the
 // host only writes the step's scalars. It is the device's walk.Walker and
 // reproduces the CPU's (core/sampler) for the same seed, sequence indices
-// and hold pattern, up to float rounding. It takes the reference's step,
-// walk.RuleEuler.
+// and hold pattern, up to float rounding, with either step rule (the
+// rule only changes the step's scalars, walk.Config.Rates).
 //
 // With an observer, each step also finds every position's most probable
 // token and its probability on the device (the top kernel) and reads back
@@ -57,9 +57,6 @@ func NewWalk(e *Engine, cfg walk.Config) (*Walk, error) {
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
-	}
-	if !cfg.IsReference() {
-		return nil, fmt.Errorf("gpu: the device walk takes the reference's step (rule %s), not rule %q", walk.RuleEuler, cfg.Rule)
 	}
 	times, err := walk.NewTimes(cfg)
 	if err != nil {
@@ -150,11 +147,11 @@ func (w *Walk) Sample(dst []int, seed, first uint64, n int) error {
 	key := rng.Key(seed)
 	blocks := uint32(walk.BlocksPerStep(K))
 	for i := 0; i < w.cfg.Steps; i++ {
-		ti, dt := w.times.T[i], w.times.Step(i)
+		ti := w.times.T[i]
+		gamma, beta, dt := w.cfg.Rates(w.times, i)
 		for b := range w.tHost {
 			w.tHost[b] = float32(ti)
 		}
-		gamma, beta := w.cfg.Schedule.Gamma(ti), w.cfg.Schedule.Beta(ti)
 		w.stepP = [12]uint32{math.Float32bits(float32(gamma)), math.Float32bits(float32(math.Sqrt(beta * dt))),
 			math.Float32bits(float32(dt)), uint32(i), key[0], key[1], uint32(first), blocks,
 			uint32(B * L), uint32(L), uint32(K), uint32(V)}

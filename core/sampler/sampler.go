@@ -8,7 +8,6 @@ import (
 	"github.com/rdlm-go/rdlm/core/nn"
 	"github.com/rdlm-go/rdlm/core/process"
 	"github.com/rdlm-go/rdlm/core/rng"
-	"github.com/rdlm-go/rdlm/core/schedule"
 	"github.com/rdlm-go/rdlm/core/walk"
 )
 
@@ -111,7 +110,7 @@ func (s *Sampler) Sample(dst []int, seed, first uint64, n int) error {
 func (s *Sampler) step(i int, seed, first uint64, n int) error {
 	L, K, V := s.cfg.Length, s.cfg.Vocab, s.v
 	rows := n * L
-	ti, t1 := s.times.T[i], s.times.T[i+1]
+	ti := s.times.T[i]
 	for b := 0; b < n; b++ {
 		s.t[b] = float32(ti)
 	}
@@ -122,7 +121,7 @@ func (s *Sampler) step(i int, seed, first uint64, n int) error {
 	if err := s.d.Forward(logits, s.xin[:rows*K], s.t[:n]); err != nil {
 		return fmt.Errorf("sampler: step %d (t = %g): %v", i, ti, err)
 	}
-	gamma, beta := s.cfg.Schedule.Gamma(ti), s.cfg.Schedule.Beta(ti)
+	gamma, beta, dt := s.cfg.Rates(s.times, i)
 	observe := s.observer != nil
 	for r := 0; r < rows; r++ {
 		seq, l := r/L, r%L
@@ -144,12 +143,8 @@ func (s *Sampler) step(i int, seed, first uint64, n int) error {
 		}
 		x := s.x[r*V : (r+1)*V]
 		s.stream = walk.Noise(seed, first+uint64(seq), l)
-		g, b, dt := gamma, beta, s.times.Step(i)
-		if s.cfg.Rule == walk.RuleExact {
-			g, b, dt = exactStep(s.cfg.Schedule, ti, t1)
-		}
 		s.stream.Seek(walk.StepBlock(i, s.blocksPerStep))
-		s.mover.Move(x, p, g, b, dt, &s.stream) // process.GenerativeDrift, then process.GRWStep
+		s.mover.Move(x, p, gamma, beta, dt, &s.stream) // process.GenerativeDrift, then process.GRWStep
 	}
 	if observe {
 		s.info = walk.StepInfo{Step: i, T: ti, First: first, N: n, L: L, Top: s.top[:rows], Prob: s.prob[:rows]}
@@ -168,14 +163,4 @@ func softmaxInPlace(z []float32) (int, error) {
 		}
 	}
 	return nn.Softmax(z, z), nil
-}
-
-// exactStep is the step from t0 to t1 in the drift and diffusion rates that
-// GRWStep takes: gamma_eff dt = a = 1 - I(t1)/I(t0) and beta_eff dt =
-// I(t1) a (see RuleExact).
-func exactStep(sched schedule.Schedule, t0, t1 float64) (gamma, beta, dt float64) {
-	dt = t1 - t0
-	i1 := sched.IntBeta(t1)
-	a := 1 - i1/sched.IntBeta(t0)
-	return a / dt, i1 * a / dt, dt
 }

@@ -50,10 +50,6 @@ func CheckRule(rule string) error {
 	return nil
 }
 
-// IsReference says whether c walks the reference's way, the Euler rule: the
-// one walk the device runs (core/gpu).
-func (c Config) IsReference() bool { return c.Rule == "" || c.Rule == RuleEuler }
-
 // Validate checks c before a backend allocates for it.
 func (c Config) Validate() error {
 	switch {
