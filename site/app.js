@@ -172,6 +172,7 @@ function readRequest() {
     if (v.error) return v;
     request[id] = v.value;
   }
+  request.rule = $('rule').value;
   if (isImage()) return { request }; // whole images, no text conditioning
   const text = $('cond-text').value;
   if (m === 'template') {

@@ -62,6 +62,17 @@ test('with WebGPU enabled the page loads and generates text of the requested len
     assert.ok(onGPU, `expected the WebGPU engine, badge says ${r.badge} (${r.reason})`);
     assert.match(r.badge, /swiftshader/i);
     record('webgpu-browser', { backend: r.badge, reason: r.reason, firstStep: r.firstStep, total: r.total, onGPU });
+    // The step rule (exact by default) reaches the device walk: the same
+    // seed walks to another text under Euler, and back to its own.
+    const few = { steps: 16, samples: 1, length: 40 };
+    const exact = await generateOnPage(page, few);
+    await page.selectOption('#rule', 'euler');
+    const euler = await generateOnPage(page, few);
+    await page.selectOption('#rule', 'exact');
+    const exactAgain = await generateOnPage(page, few);
+    for (const g of [exact, euler, exactAgain]) assert.ok(g.badge.startsWith('WebGPU'), g.badge);
+    assert.notDeepEqual(euler.texts, exact.texts);
+    assert.deepEqual(exactAgain.texts, exact.texts);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
