@@ -10,7 +10,8 @@
 // length (1 to the model's), prompt or template (text; "_" marks a blank in
 // a template), mode ("text", the default, or "image" for an image model: a
 // grid of samples on a canvas) and samples (image mode: images in the grid,
-// 1-32, default 4). The mode is said, not guessed, so that a page written
+// 1-32, default 4) and rule (the walk's step: "exact", the default as on
+// the page, or "euler", the reference's). The mode is said, not guessed, so that a page written
 // for text never silently shows pixels, and each mismatch gets a message.
 // The element's own content is shown only until the script runs: where it
 // cannot load (a host without CORS), that content is what the reader sees.
@@ -51,7 +52,7 @@ progress { width: 100%; height: 4px; display: block; accent-color: #5b4bd6; }
 `;
 
 class RdlmGenerator extends HTMLElement {
-  static observedAttributes = ['model', 'steps', 'seed', 'length', 'prompt', 'template', 'mode', 'samples'];
+  static observedAttributes = ['model', 'steps', 'seed', 'length', 'prompt', 'template', 'mode', 'samples', 'rule'];
 
   constructor() {
     super();
@@ -230,6 +231,7 @@ class RdlmGenerator extends HTMLElement {
     const seed = wholeNumber(this.$('.seed').value, 'seed');
     if (seed.error) return seed;
     r.seed = seed.value;
+    r.rule = this.getAttribute('rule') ?? 'exact'; // the engine refuses an unknown one by name
     if (info.image) {
       r.samples ??= 4;
       return { request: r };

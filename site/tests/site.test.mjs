@@ -147,6 +147,15 @@ test('the docs page runs two widgets on one engine and one download', { timeout:
     await page.waitForSelector('#bad[data-state=error]', { timeout });
     assert.match(await page.locator('#bad').locator('.status').textContent(), /steps must be a whole number \(attribute steps\)/);
     assert.equal(await page.locator('#bad').locator('button.go').isDisabled(), true);
+    // An unknown step rule is the engine's to refuse, by name.
+    await page.evaluate(() => {
+      const w = document.createElement('rdlm-generator');
+      w.id = 'bad-rule';
+      w.setAttribute('rule', 'bridge');
+      document.querySelector('main').append(w);
+    });
+    await page.waitForSelector('#bad-rule[data-state=error]', { timeout });
+    assert.match(await page.locator('#bad-rule').locator('.status').textContent(), /the step rule is euler or exact, not "bridge"/);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
