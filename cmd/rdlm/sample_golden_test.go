@@ -17,7 +17,7 @@ import (
 // templates, the exact rule, the autoregressive baseline, a split model,
 // images and traces. (A shipped model that is retrained gets its lines
 // recorded anew: shakespeare-ar's are its step-4750 weights', shakespeare's its
-// step-13000 weights'.)
+// step-16000 weights'.)
 func TestSampleMatchesRecordedOutput(t *testing.T) {
 	texts := func(args ...string) []string {
 		t.Helper()
@@ -30,15 +30,15 @@ func TestSampleMatchesRecordedOutput(t *testing.T) {
 		want []string
 	}{
 		{[]string{"--model", "shakespeare", "--seed", "3", "--n", "3", "--batch", "2", "--steps", "8", "--length", "24"},
-			[]string{"rse whi honds worre why ", "pting etted ed dedy vi t", "here ands itage agdhere "}},
+			[]string{"rse not hends woere why ", "pting erkeo er detyovi w", " ere madg itage and epen"}},
 		{[]string{"--model", "shakespeare", "--seed", "5", "--n", "2", "--steps", "6", "--prompt", "To be", "--length", "20"},
-			[]string{"to betks al an proon", "to be sprth maw s ou"}},
+			[]string{"to ber s ar an irson", "to be hhrth maw srou"}},
 		{[]string{"--model", "shakespeare", "--seed", "7", "--n", "2", "--steps", "6", "--template", "the __ of ___ king"},
-			[]string{"the in of the king", "the is of for king"}},
+			[]string{"the to of the king", "the is of for king"}},
 		{[]string{"--model", "shakespeare-ar", "--seed", "2", "--n", "2", "--length", "16", "--prompt", "my lord"},
 			[]string{"my lord willough", "my lords born my"}},
 		{[]string{"--model", "shakespeare", "--rule", "exact", "--seed", "3", "--n", "2", "--steps", "5", "--length", "16"},
-			[]string{"rleen dth his wo", " ting escenced l"}},
+			[]string{"rse t it thus wo", "tting eshenced l"}},
 		{[]string{"--model", splitCheckpoint(t), "--steps", "3", "--seed", "1", "--n", "3"},
 			[]string{"17498 17496", "488 8021", "6048 ?"}},
 	} {
@@ -57,5 +57,5 @@ func TestSampleMatchesRecordedOutput(t *testing.T) {
 	require.Equal(t, "d528050f0f73d17c69a5fd6d977bfd738e0ec84fa376ffd91b07c60aec6988ec", digest(grid))
 	trace := filepath.Join(dir, "trace.json")
 	texts("--model", "shakespeare", "--seed", "3", "--n", "2", "--steps", "3", "--length", "8", "--prompt", "hi", "--trace", trace)
-	require.Equal(t, "7a3cb5c2a571922306d2a5b4f29dc7eb7726b8a4d816038cda54fe730c7836e0", digest(trace))
+	require.Equal(t, "c99976f386e37ec0e6982dcc53531826b9858765d8776829d789b05992a85de6", digest(trace))
 }

@@ -136,26 +136,22 @@ test('the docs page runs two widgets on one engine and one download', { timeout:
     assert.equal(weightDownloads, 1, 'two widgets, one download');
     assert.equal(await page.locator('#free').locator('.badge').textContent(), 'CPU (WebAssembly)');
     await shot(page, 'docs-two-widgets', { key: true });
-    // A bad attribute gives a message in the widget, not a broken page.
-    await page.evaluate(() => {
-      const w = document.createElement('rdlm-generator');
-      w.id = 'bad';
-      w.setAttribute('steps', 'lots');
-      document.querySelector('main').append(w);
-    });
-    // A bad attribute is reported as soon as the model is there, not on a click.
-    await page.waitForSelector('#bad[data-state=error]', { timeout });
-    assert.match(await page.locator('#bad').locator('.status').textContent(), /steps must be a whole number \(attribute steps\)/);
-    assert.equal(await page.locator('#bad').locator('button.go').isDisabled(), true);
-    // An unknown step rule is the engine's to refuse, by name.
-    await page.evaluate(() => {
-      const w = document.createElement('rdlm-generator');
-      w.id = 'bad-rule';
-      w.setAttribute('rule', 'bridge');
-      document.querySelector('main').append(w);
-    });
-    await page.waitForSelector('#bad-rule[data-state=error]', { timeout });
-    assert.match(await page.locator('#bad-rule').locator('.status').textContent(), /the step rule is euler or exact, not "bridge"/);
+    // A bad attribute gives a message in the widget, not a broken page, as
+    // soon as the model is there (not on a click): a malformed number is the
+    // widget's to refuse, an unknown step rule the engine's, by name.
+    const badWidget = async (id, attr, value) => {
+      await page.evaluate(([id, attr, value]) => {
+        const w = document.createElement('rdlm-generator');
+        w.id = id;
+        w.setAttribute(attr, value);
+        document.querySelector('main').append(w);
+      }, [id, attr, value]);
+      await page.waitForSelector(`#${id}[data-state=error]`, { timeout });
+      assert.equal(await page.locator(`#${id}`).locator('button.go').isDisabled(), true);
+      return page.locator(`#${id}`).locator('.status').textContent();
+    };
+    assert.match(await badWidget('bad', 'steps', 'lots'), /steps must be a whole number \(attribute steps\)/);
+    assert.match(await badWidget('bad-rule', 'rule', 'bridge'), /the step rule is euler or exact, not "bridge"/);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
